@@ -1,0 +1,142 @@
+#include "net.h"
+#include <cmath>
+
+namespace ssgan {
+namespace {
+
+constexpr double kBnEps = 1e-5;       // src/model/layers.ts BN_EPS
+constexpr double kBnMomentum = 0.1;   // src/model/layers.ts BN_MOMENTUM
+constexpr double kInEps = 1e-5;       // src/model/layers.ts IN_EPS
+
+// Weight norm: w = g * v / ||v||, the norm per output channel. Deconv weights are [in, out, k, k],
+// so their output channel is dim 1; conv and dense weights have it in dim 0.
+torch::Tensor normDims(const LayerSpec& l, const torch::Tensor& v) {
+  std::vector<int64_t> dims;
+  int64_t outDim = l.op == "deconv" ? 1 : 0;
+  for (int64_t d = 0; d < v.dim(); ++d)
+    if (d != outDim) dims.push_back(d);
+  return v.norm(2, dims, /*keepdim=*/true);
+}
+
+torch::Tensor gainShape(const LayerSpec& l, const torch::Tensor& g, int64_t dim) {
+  std::vector<int64_t> shape(dim, 1);
+  shape[l.op == "deconv" ? 1 : 0] = -1;
+  return g.view(shape);
+}
+
+}  // namespace
+
+NetImpl::NetImpl(std::vector<LayerSpec> layers, torch::Generator gen) : layers_(std::move(layers)), gen_(gen) {
+  torch::NoGradGuard noGrad;
+  params_.resize(layers_.size());
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const auto& l = layers_[i];
+    auto& p = params_[i];
+    auto holder = std::make_shared<torch::nn::Module>();
+    if (l.op == "conv" || l.op == "deconv" || l.op == "dense") {
+      std::vector<int64_t> shape;
+      int64_t fanIn;
+      if (l.op == "dense") { shape = {l.outC, l.inC}; fanIn = l.inC; }
+      else if (l.op == "conv") { shape = {l.outC, l.inC, l.k, l.k}; fanIn = l.inC * l.k * l.k; }
+      else { shape = {l.inC, l.outC, l.k, l.k}; fanIn = l.outC * l.k * l.k; }  // PyTorch's fan-in for [in, out, k, k]
+      // PyTorch's default initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases.
+      double bound = 1.0 / std::sqrt(static_cast<double>(fanIn));
+      auto w = torch::empty(shape).uniform_(-bound, bound, gen_);
+      auto b = torch::empty({l.outC}).uniform_(-bound, bound, gen_);
+      if (l.weightNorm) {
+        p.v = holder->register_parameter("v", w);
+        p.g = holder->register_parameter("g", normDims(l, w).flatten());  // starts as w itself
+      } else {
+        p.weight = holder->register_parameter("weight", w);
+      }
+      p.bias = holder->register_parameter("bias", b);
+    } else if (l.op == "norm") {
+      if (l.affine) {
+        p.weight = holder->register_parameter("weight", torch::ones({l.inC}));
+        p.bias = holder->register_parameter("bias", torch::zeros({l.inC}));
+      }
+      if (l.kind == "batch") {
+        p.runningMean = holder->register_buffer("running_mean", torch::zeros({l.inC}));
+        p.runningVar = holder->register_buffer("running_var", torch::ones({l.inC}));
+      }
+    } else {
+      continue;
+    }
+    register_module(l.name, holder);
+  }
+}
+
+torch::Tensor NetImpl::weightOf(size_t i) {
+  const auto& l = layers_[i];
+  const auto& p = params_[i];
+  if (!l.weightNorm) return p.weight;
+  return gainShape(l, p.g, p.v.dim()) * p.v / normDims(l, p.v);
+}
+
+torch::Tensor NetImpl::layerForward(size_t i, torch::Tensor x, const Pass& pass) {
+  const auto& l = layers_[i];
+  const std::string& op = l.op;
+  if (op == "conv") {
+    return torch::conv2d(x, weightOf(i), params_[i].bias, l.stride, l.pad);
+  } else if (op == "deconv") {
+    return torch::conv_transpose2d(x, weightOf(i), params_[i].bias, l.stride, l.pad, l.outPad);
+  } else if (op == "dense") {
+    return torch::linear(x, weightOf(i), params_[i].bias);
+  } else if (op == "norm") {
+    const auto& p = params_[i];
+    const auto &w = p.weight, &b = p.bias;
+    if (l.kind == "instance")
+      return torch::instance_norm(x, w, b, {}, {}, true, kBnMomentum, kInEps, false);
+    if (!pass.train)
+      return torch::batch_norm(x, w, b, p.runningMean, p.runningVar, false, kBnMomentum, kBnEps, false);
+    if (pass.updateStats)
+      return torch::batch_norm(x, w, b, p.runningMean, p.runningVar, true, kBnMomentum, kBnEps, false);
+    // Generated batches: normalise with their own statistics, leave the running ones alone.
+    return torch::batch_norm(x, w, b, {}, {}, true, kBnMomentum, kBnEps, false);
+  } else if (op == "act") {
+    if (l.fn == "lrelu") return torch::leaky_relu(x, l.slope);
+    if (l.fn == "relu") return torch::relu(x);
+    if (l.fn == "tanh") return torch::tanh(x);
+    if (l.fn == "sigmoid") return torch::sigmoid(x);
+    if (l.fn == "softplus") return torch::softplus(x);
+    throw std::runtime_error("unknown activation '" + l.fn + "'");
+  } else if (op == "resize") {
+    std::vector<int64_t> size = {static_cast<int64_t>(x.size(2) * l.scale), static_cast<int64_t>(x.size(3) * l.scale)};
+    if (l.mode == "nearest") return torch::upsample_nearest2d(x, size);
+    return torch::upsample_bilinear2d(x, size, /*align_corners=*/false);
+  } else if (op == "resizeTo") {
+    return torch::upsample_bilinear2d(x, {l.h, l.w}, /*align_corners=*/false);
+  } else if (op == "reshape") {
+    std::vector<int64_t> shape = {x.size(0)};
+    shape.insert(shape.end(), l.shape.begin(), l.shape.end());
+    return x.reshape(shape);
+  } else if (op == "flatten") {
+    return x.flatten(1);
+  } else if (op == "meanHW") {
+    return x.mean({2, 3});
+  } else if (op == "affine") {
+    return x * l.mul + l.add;
+  } else if (op == "noise") {
+    if (!pass.train || l.std == 0) return x;
+    auto n = x.device().is_cpu() ? torch::randn(x.sizes(), gen_, x.options()) : torch::randn_like(x);
+    return x + n * l.std;
+  } else if (op == "dropout") {
+    if (!pass.train || l.p == 0) return x;
+    auto keep = torch::empty_like(x);
+    if (x.device().is_cpu()) keep.bernoulli_(1 - l.p, gen_); else keep.bernoulli_(1 - l.p);
+    return x * keep / (1 - l.p);
+  } else if (op == "zeroLogit") {
+    return torch::cat({x, torch::zeros({x.size(0), 1}, x.options())}, 1);
+  }
+  throw std::runtime_error("unknown layer op '" + op + "'");
+}
+
+torch::Tensor NetImpl::forward(torch::Tensor x, const Pass& pass) {
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    x = layerForward(i, x, pass);
+    if (static_cast<int64_t>(i) == pass.captureAt && pass.features) *pass.features = x.flatten(1);
+  }
+  return x;
+}
+
+}  // namespace ssgan

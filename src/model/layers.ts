@@ -1,0 +1,55 @@
+/**
+ * The layer vocabulary of ssgan's model description. A network is a plain list of these;
+ * the C++ addon builds its modules from the list and the ONNX exporter emits nodes from the
+ * same list, so the architecture is written down exactly once (in src/model/*.ts).
+ *
+ * Tensors flow in NCHW (images) or NC (vectors). Parameters of a layer with a `name` are
+ * stored as `<net>.<name>.<param>` (see paramNames), in PyTorch layouts, which are also ONNX's.
+ */
+export type Layer =
+  | Conv
+  | Deconv
+  | Dense
+  | Norm
+  | { op: 'act'; fn: 'lrelu' | 'relu' | 'tanh' | 'sigmoid' | 'softplus'; slope?: number }
+  | { op: 'resize'; mode: 'bilinear' | 'nearest'; scale: number }
+  | { op: 'resizeTo'; mode: 'bilinear'; h: number; w: number }
+  | { op: 'reshape'; shape: number[] } // per-example shape, e.g. [C, H, W]
+  | { op: 'flatten' }
+  | { op: 'meanHW' } // average over the remaining spatial extent: [N, C, H, W] -> [N, C]
+  | { op: 'affine'; mul: number; add: number } // x * mul + add (pixel-range changes)
+  | { op: 'noise'; std: number } // additive Gaussian noise while training, identity at inference
+  | { op: 'dropout'; p: number } // dropout while training, identity at inference
+  | { op: 'zeroLogit' }; // appends a constant 0 logit (the fake class of K-logit discriminators)
+
+/** 2-D convolution, weight [out, in, k, k]; symmetric zero padding `pad`. */
+export interface Conv { op: 'conv'; name: string; inC: number; outC: number; k: number; stride: number; pad: number; weightNorm?: boolean }
+/** Transposed convolution, weight [in, out, k, k] (PyTorch and ONNX ConvTranspose layout). */
+export interface Deconv { op: 'deconv'; name: string; inC: number; outC: number; k: number; stride: number; pad: number; outPad: number; weightNorm?: boolean }
+/** Fully connected, weight [out, in] (ONNX Gemm with transB = 1). */
+export interface Dense { op: 'dense'; name: string; inF: number; outF: number; weightNorm?: boolean }
+/** Batch norm (running statistics for inference) or instance norm; `affine` adds scale and shift. */
+export interface Norm { op: 'norm'; name: string; kind: 'batch' | 'instance'; ch: number; affine: boolean }
+
+/** Batch-norm constants shared by libtorch and the ONNX graph. */
+export const BN_EPS = 1e-5;
+export const BN_MOMENTUM = 0.1;
+export const IN_EPS = 1e-5;
+
+/**
+ * Parameter (and buffer) names of a layer, in the order the addon registers them.
+ * Weight-normalised layers store a direction `v` and a per-output-channel gain `g` instead of `weight`.
+ */
+export function paramNames(l: Layer): string[] {
+  switch (l.op) {
+    case 'conv':
+    case 'deconv':
+    case 'dense':
+      return l.weightNorm ? ['v', 'g', 'bias'] : ['weight', 'bias'];
+    case 'norm':
+      if (l.kind === 'batch') return l.affine ? ['weight', 'bias', 'running_mean', 'running_var'] : ['running_mean', 'running_var'];
+      return l.affine ? ['weight', 'bias'] : [];
+    default:
+      return [];
+  }
+}
