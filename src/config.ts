@@ -1,0 +1,127 @@
+/** Training configuration: defaults (the seed's), validation, and the train-dir naming. */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DECONV_TYPES, LOSS_KINDS, MODEL_KINDS, NORM_TYPES, type DeconvType, type LossKind, type ModelKind, type NormType } from './model/describe';
+
+export interface TrainConfig {
+  dataset: string;
+  datasetDir?: string;
+  dataDir: string;
+  split: 'official' | 'seed';
+  model: ModelKind;
+  batchSize: number;
+  nZ: number;
+  normType: NormType;
+  deconvType: DeconvType;
+  loss: LossKind;
+  gLoss: 'seed' | 'feature-matching';
+  learningRateG: number;
+  learningRateD: number;
+  updateRate: number;
+  maxTrainingSteps: number;
+  logStep: number;
+  writeSummaryStep: number;
+  testSampleStep: number;
+  outputSaveStep: number;
+  prefix: string;
+  trainDir?: string;
+  checkpoint?: string;
+  seed: number;
+  threads: number;
+  device: 'cpu' | 'cuda' | 'auto';
+  alpha: number;
+  clipNorm: number;
+  beta1: number;
+  reconWeight: number;
+  reconSteps: number;
+  emaDecay: number;
+}
+
+export const DEFAULTS: TrainConfig = {
+  dataset: 'MNIST',
+  dataDir: 'datasets',
+  split: 'official',
+  model: 'seed',
+  batchSize: 32,
+  nZ: 128,
+  normType: 'batch',
+  deconvType: 'bilinear',
+  loss: 'seed',
+  gLoss: 'seed',
+  learningRateG: 1e-4,
+  learningRateD: 1e-4,
+  updateRate: 1,
+  maxTrainingSteps: 5000,
+  logStep: 10,
+  writeSummaryStep: 100,
+  testSampleStep: 100,
+  outputSaveStep: 1000,
+  prefix: 'default',
+  seed: 0,
+  threads: availableCores(),
+  device: 'auto',
+  alpha: 0.9, // one-sided label smoothing: the fake target's probability of "generated"
+  clipNorm: 20,
+  beta1: 0.5,
+  reconWeight: 10, // initial weight of the annealed reconstruction loss ...
+  reconSteps: 1500, // ... falling linearly to 0 over this many steps
+  emaDecay: 0,
+};
+
+export function availableCores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) throw new Error(`${flag} ${value}: must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function positiveInt(flag: string, v: number, allowZero = false): void {
+  if (!Number.isInteger(v) || v < (allowZero ? 0 : 1)) throw new Error(`${flag} ${v}: must be a ${allowZero ? 'non-negative' : 'positive'} integer`);
+}
+
+function positiveNumber(flag: string, v: number): void {
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${flag} ${v}: must be a positive number`);
+}
+
+/** Throws a one-line error naming the flag for any out-of-range value. */
+export function validate(c: TrainConfig): TrainConfig {
+  oneOf('--model', c.model, MODEL_KINDS);
+  oneOf('--norm-type', c.normType, NORM_TYPES);
+  oneOf('--deconv-type', c.deconvType, DECONV_TYPES);
+  oneOf('--loss', c.loss, LOSS_KINDS);
+  oneOf('--g-loss', c.gLoss, ['seed', 'feature-matching'] as const);
+  oneOf('--device', c.device, ['cpu', 'cuda', 'auto'] as const);
+  oneOf('--split', c.split, ['official', 'seed'] as const);
+  positiveInt('--batch-size', c.batchSize);
+  positiveInt('--n-z', c.nZ);
+  positiveInt('--update-rate', c.updateRate, true);
+  positiveInt('--max-training-steps', c.maxTrainingSteps);
+  positiveInt('--log-step', c.logStep);
+  positiveInt('--write-summary-step', c.writeSummaryStep);
+  positiveInt('--test-sample-step', c.testSampleStep);
+  positiveInt('--output-save-step', c.outputSaveStep);
+  positiveInt('--threads', c.threads);
+  positiveInt('--seed', c.seed, true);
+  positiveNumber('--learning-rate-g', c.learningRateG);
+  positiveNumber('--learning-rate-d', c.learningRateD);
+  if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw new Error(`--ema-decay ${c.emaDecay}: must be in [0, 1)`);
+  return c;
+}
+
+function timestamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** The seed's naming: train_dir/<prefix>-<DATASET>_lr_g_<lr>_d_<lr>_update_G<r>D1-<YYYYmmdd-HHMMSS>. */
+export function defaultTrainDir(c: TrainConfig, now = new Date()): string {
+  const name = `${c.prefix}-${c.dataset}_lr_g_${c.learningRateG}_d_${c.learningRateD}_update_G${c.updateRate}D1-${timestamp(now)}`;
+  return path.join('train_dir', name);
+}
+
+/** The annealed reconstruction weight: reconWeight x clamp((reconSteps - step) / reconSteps, 0, 1). */
+export function reconWeightAt(c: Pick<TrainConfig, 'reconWeight' | 'reconSteps'>, step: number): number {
+  return c.reconWeight * Math.min(1, Math.max(0, (c.reconSteps - step) / c.reconSteps));
+}

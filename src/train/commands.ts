@@ -1,0 +1,45 @@
+/** `ssgan train`: the seed's flags in kebab-case, defaults from src/config.ts. */
+import type { Command } from 'commander';
+import { action, intArg, numberArg } from '../cli-util';
+import { DEFAULTS, validate, type TrainConfig } from '../config';
+import { train } from './trainer';
+
+export function registerTrainCommands(program: Command): void {
+  const d = DEFAULTS;
+  program
+    .command('train')
+    .description('train an SSGAN (classifier + generator) on a dataset in the seed\'s HDF5 layout')
+    .option('--dataset <name>', 'dataset folder under --data-dir (MNIST, SVHN, CIFAR10 or your own)', d.dataset)
+    .option('--dataset-dir <path>', 'a dataset folder anywhere (data.hdf5 + id.txt); overrides --dataset')
+    .option('--data-dir <dir>', 'where datasets live', d.dataDir)
+    .option('--split <kind>', 'official (recorded train/test split) or seed (80/20 seeded shuffle)', d.split)
+    .option('--model <kind>', 'architecture: seed', d.model)
+    .option('--batch-size <n>', 'examples per batch', intArg('--batch-size'), d.batchSize)
+    .option('--n-z <n>', 'generator noise dimension', intArg('--n-z'), d.nZ)
+    .option('--norm-type <type>', 'batch, instance or none', d.normType)
+    .option('--deconv-type <type>', 'generator upsampling: bilinear, nn or transpose', d.deconvType)
+    .option('--loss <kind>', 'seed (K+1-way softmax with smoothing) or improved-gan', d.loss)
+    .option('--g-loss <kind>', 'generator loss: seed or feature-matching', d.gLoss)
+    .option('--learning-rate-g <lr>', 'generator learning rate', numberArg('--learning-rate-g'), d.learningRateG)
+    .option('--learning-rate-d <lr>', 'discriminator learning rate', numberArg('--learning-rate-d'), d.learningRateD)
+    .option('--update-rate <n>', 'generator updates per discriminator update', intArg('--update-rate'), d.updateRate)
+    .option('--max-training-steps <n>', 'train until this many steps', intArg('--max-training-steps'), d.maxTrainingSteps)
+    .option('--log-step <n>', 'print a training line every n steps', intArg('--log-step'), d.logStep)
+    .option('--write-summary-step <n>', 'TensorBoard summaries and metrics.jsonl every n steps', intArg('--write-summary-step'), d.writeSummaryStep)
+    .option('--test-sample-step <n>', 'evaluate a test batch every n steps', intArg('--test-sample-step'), d.testSampleStep)
+    .option('--output-save-step <n>', 'checkpoint and sample grid every n steps', intArg('--output-save-step'), d.outputSaveStep)
+    .option('--ema-decay <d>', 'keep a moving average of the classifier weights (0: off)', numberArg('--ema-decay'), d.emaDecay)
+    .option('--prefix <name>', 'train dir name prefix', d.prefix)
+    .option('--train-dir <dir>', 'where logs and checkpoints go (default: train_dir/<prefix>-<dataset>_lr_..._<time>)')
+    .option('--checkpoint <path>', 'resume from a model-<step> checkpoint or the newest one in a train dir')
+    .option('--seed <n>', 'random seed (weights, noise, batch order)', intArg('--seed'), d.seed)
+    .option('--threads <n>', 'libtorch intra-op threads', intArg('--threads'), d.threads)
+    .option('--device <device>', 'cpu, cuda or auto', d.device)
+    .action(
+      action('train', async (opts: Partial<TrainConfig>) => {
+        const config = validate({ ...DEFAULTS, ...opts });
+        const r = await train(config);
+        process.stdout.write(`${r.stopped ? 'Stopped' : 'Finished'} at step ${r.step}: ${r.checkpoint}\n`);
+      }),
+    );
+}
