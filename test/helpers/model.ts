@@ -1,0 +1,45 @@
+/** Small models and batches for tests of the native path. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describeModel, type ModelConfig } from '../../src/model/describe';
+import { createModel, native, type Batch, type NativeModel, type NativeOptions } from '../../src/native/addon';
+
+export const OPTIONS: NativeOptions = {
+  lrG: 1e-3, lrD: 1e-3, beta1: 0.5, clipNorm: 20, seed: 7, device: 'cpu', loss: 'seed', gLoss: 'seed', alpha: 0.9, emaDecay: 0,
+};
+
+export function config(over: Partial<ModelConfig> = {}): ModelConfig {
+  return { model: 'seed', h: 28, w: 28, c: 1, k: 10, nz: 16, normType: 'batch', deconvType: 'bilinear', loss: 'seed', ...over };
+}
+
+export function makeModel(cfg: Partial<ModelConfig> = {}, opts: Partial<NativeOptions> = {}): NativeModel {
+  native().setThreads(2);
+  return createModel(describeModel(config(cfg)), { ...OPTIONS, ...opts });
+}
+
+/** A deterministic batch of structured images: class k is a bright stripe at row band k. */
+export function stripeBatch(n: number, h: number, w: number, c: number, k: number): Batch {
+  const images = new Uint8Array(n * h * w * c);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const y = i % k;
+    labels[i] = y;
+    const band = Math.floor((y * h) / k);
+    for (let r = 0; r < h; r++)
+      for (let col = 0; col < w; col++)
+        for (let ch = 0; ch < c; ch++)
+          images[((i * h + r) * w + col) * c + ch] = Math.abs(r - band) <= 1 ? 230 : (r * 7 + col * 3 + i) % 40;
+  }
+  return { images, labels, n };
+}
+
+export function tmpDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `ssgan-${prefix}-`));
+}
+
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
