@@ -56,6 +56,7 @@ LayerSpec toLayer(const Napi::Object& o) {
   l.add = numOr(o, "add", 0);
   l.std = numOr(o, "std", 0);
   l.p = numOr(o, "p", 0);
+  l.initScale = numOr(o, "initScale", 1);
   auto shape = o.Get("shape");
   if (shape.IsArray()) {
     auto a = shape.As<Napi::Array>();
@@ -194,6 +195,8 @@ class Model : public Napi::ObjectWrap<Model> {
       InstanceMethod("classify", &Model::Classify),
       InstanceMethod("generate", &Model::Generate),
       InstanceMethod("sampleZ", &Model::SampleZ),
+      InstanceMethod("initFromData", &Model::InitFromData),
+      InstanceMethod("setLearningRates", &Model::SetLearningRates),
       InstanceMethod("save", &Model::Save),
       InstanceMethod("load", &Model::Load),
       InstanceMethod("weights", &Model::Weights),
@@ -297,6 +300,26 @@ class Model : public Napi::ObjectWrap<Model> {
     return guarded(info.Env(), [&]() -> Napi::Value {
       std::lock_guard<std::mutex> lock(trainer_->mutex());
       return toFloat32Array(info.Env(), trainer_->sampleZ(info[0].As<Napi::Number>().Int64Value()));
+    });
+  }
+
+  Napi::Value InitFromData(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      auto [images, labels] = batchFrom(info[0], "batch");
+      auto t = trainer_;
+      return runAsync<bool>(info.Env(), [t, images] {
+        std::lock_guard<std::mutex> lock(t->mutex());
+        t->initFromData(images);
+        return true;
+      }, [](Napi::Env e, bool&) -> Napi::Value { return e.Undefined(); });
+    });
+  }
+
+  Napi::Value SetLearningRates(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      std::lock_guard<std::mutex> lock(trainer_->mutex());
+      trainer_->setLearningRates(info[0].As<Napi::Number>().DoubleValue(), info[1].As<Napi::Number>().DoubleValue());
+      return info.Env().Undefined();
     });
   }
 

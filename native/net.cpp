@@ -73,15 +73,35 @@ torch::Tensor NetImpl::weightOf(size_t i) {
   return gainShape(l, p.g, p.v.dim()) * p.v / normDims(l, p.v);
 }
 
+torch::Tensor NetImpl::linearOp(size_t i, const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+  const auto& l = layers_[i];
+  if (l.op == "conv") return torch::conv2d(x, w, b, l.stride, l.pad);
+  if (l.op == "deconv") return torch::conv_transpose2d(x, w, b, l.stride, l.pad, l.outPad);
+  return torch::linear(x, w, b);
+}
+
+// Data-dependent initialisation (Salimans & Kingma 2016): with the direction v fixed, choose
+// gain and bias so that this batch's pre-activations have mean 0 and std initScale per channel.
+void NetImpl::initFromData(size_t i, const torch::Tensor& x) {
+  const auto& l = layers_[i];
+  auto& p = params_[i];
+  torch::NoGradGuard noGrad;
+  auto unit = p.v / normDims(l, p.v);
+  auto t = linearOp(i, x, unit, torch::Tensor());
+  std::vector<int64_t> dims = {0};
+  for (int64_t d = 2; d < t.dim(); ++d) dims.push_back(d);
+  auto mean = t.mean(dims);
+  auto stdv = (t.var(dims, /*unbiased=*/false) + 1e-6).sqrt();
+  p.g.copy_(l.initScale / stdv);
+  p.bias.copy_(-mean * l.initScale / stdv);
+}
+
 torch::Tensor NetImpl::layerForward(size_t i, torch::Tensor x, const Pass& pass) {
   const auto& l = layers_[i];
   const std::string& op = l.op;
-  if (op == "conv") {
-    return torch::conv2d(x, weightOf(i), params_[i].bias, l.stride, l.pad);
-  } else if (op == "deconv") {
-    return torch::conv_transpose2d(x, weightOf(i), params_[i].bias, l.stride, l.pad, l.outPad);
-  } else if (op == "dense") {
-    return torch::linear(x, weightOf(i), params_[i].bias);
+  if (op == "conv" || op == "deconv" || op == "dense") {
+    if (pass.dataInit && l.weightNorm) initFromData(i, x);
+    return linearOp(i, x, weightOf(i), params_[i].bias);
   } else if (op == "norm") {
     const auto& p = params_[i];
     const auto &w = p.weight, &b = p.bias;

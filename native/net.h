@@ -12,6 +12,7 @@ struct Pass {
   bool updateStats = true;   // batch norm running statistics follow this batch (real data only)
   int64_t captureAt = -1;    // index of the layer whose flattened output goes to *features
   torch::Tensor* features = nullptr;
+  bool dataInit = false;     // set weight-normalised layers' gain and bias from this batch
 };
 
 class NetImpl : public torch::nn::Module {
@@ -23,6 +24,8 @@ class NetImpl : public torch::nn::Module {
  private:
   torch::Tensor layerForward(size_t i, torch::Tensor x, const Pass& pass);
   torch::Tensor weightOf(size_t i);
+  torch::Tensor linearOp(size_t i, const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b);
+  void initFromData(size_t i, const torch::Tensor& x);
   std::vector<LayerSpec> layers_;
   // Per layer; undefined where a layer has no such tensor. Handles to the registered tensors
   // (loading copies into them in place), so the forward pass does no name lookups.

@@ -17,7 +17,7 @@ struct LayerSpec {
   int64_t inC = 0, outC = 0, k = 0, stride = 1, pad = 0, outPad = 0;
   int64_t h = 0, w = 0;
   bool weightNorm = false, affine = false;
-  double slope = 0.2, scale = 2, mul = 1, add = 0, std = 0, p = 0;
+  double slope = 0.2, scale = 2, mul = 1, add = 0, std = 0, p = 0, initScale = 1;
   std::vector<int64_t> shape;
 };
 

@@ -172,6 +172,25 @@ torch::Tensor Trainer::generate(const torch::Tensor& z) {
   return x.permute({0, 2, 3, 1}).to(torch::kCPU).contiguous();
 }
 
+void Trainer::initFromData(const torch::Tensor& images) {
+  d_->train();
+  g_->train();
+  Pass init{true, true};
+  init.dataInit = true;
+  d_->forward(toModelInput(images), init);
+  g_->forward(sampleZ(images.size(0)).to(device_), init);
+  if (dEma_) {
+    torch::NoGradGuard noGrad;
+    auto src = d_->named_parameters(), dst = dEma_->named_parameters();
+    for (auto& p : src) dst[p.key()].copy_(p.value());
+  }
+}
+
+void Trainer::setLearningRates(double lrG, double lrD) {
+  for (auto& group : optG_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lrG);
+  for (auto& group : optD_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lrD);
+}
+
 void Trainer::updateEma() {
   if (!dEma_) return;
   torch::NoGradGuard noGrad;

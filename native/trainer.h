@@ -29,6 +29,9 @@ class Trainer {
   // Eval-mode generator: z [N, n_z] -> NHWC in [-1, 1] (CPU).
   torch::Tensor generate(const torch::Tensor& z);
   torch::Tensor sampleZ(int64_t n);
+  // Data-dependent initialisation of weight-normalised layers: D from real images, G from noise.
+  void initFromData(const torch::Tensor& images);
+  void setLearningRates(double lrG, double lrD);
 
   void save(const std::string& file);
   void load(const std::string& file);

@@ -35,6 +35,16 @@ export interface TrainConfig {
   reconWeight: number;
   reconSteps: number;
   emaDecay: number;
+  /** Few labels: this many labeled training examples, balanced over the classes (all when unset). */
+  numLabeled?: number;
+  labelSeed: number;
+  unlabeled: 'rest' | 'all';
+  /** Train for this many epochs (passes over the unlabeled stream) instead of --max-training-steps. */
+  maxEpochs?: number;
+  /** Learning rates decay linearly to 0 from this epoch to --max-epochs. */
+  lrDecayStart?: number;
+  /** Data-dependent initialisation of weight-normalised layers before the first step. */
+  dataInit: boolean;
 }
 
 export const DEFAULTS: TrainConfig = {
@@ -66,7 +76,17 @@ export const DEFAULTS: TrainConfig = {
   reconWeight: 10, // initial weight of the annealed reconstruction loss ...
   reconSteps: 1500, // ... falling linearly to 0 over this many steps
   emaDecay: 0,
+  labelSeed: 1,
+  unlabeled: 'all',
+  dataInit: true,
 };
+
+/** The paper's settings for its own architectures, used where the command line does not say. */
+export function modelDefaults(model: ModelKind): Partial<TrainConfig> {
+  if (model === 'seed') return {};
+  const lr = model === 'paper-mnist' ? 3e-3 : 3e-4;
+  return { batchSize: 100, nZ: 100, loss: 'improved-gan', gLoss: 'feature-matching', learningRateG: lr, learningRateD: lr, emaDecay: 0.999 };
+}
 
 export function availableCores(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
@@ -107,6 +127,14 @@ export function validate(c: TrainConfig): TrainConfig {
   positiveNumber('--learning-rate-g', c.learningRateG);
   positiveNumber('--learning-rate-d', c.learningRateD);
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw new Error(`--ema-decay ${c.emaDecay}: must be in [0, 1)`);
+  oneOf('--unlabeled', c.unlabeled, ['rest', 'all'] as const);
+  if (c.numLabeled !== undefined) positiveInt('--num-labeled', c.numLabeled);
+  if (c.maxEpochs !== undefined) positiveInt('--max-epochs', c.maxEpochs);
+  if (c.lrDecayStart !== undefined) {
+    positiveInt('--lr-decay-start', c.lrDecayStart, true);
+    if (c.maxEpochs === undefined || c.lrDecayStart >= c.maxEpochs)
+      throw new Error(`--lr-decay-start ${c.lrDecayStart}: needs --max-epochs greater than it (the rate reaches 0 at --max-epochs)`);
+  }
   return c;
 }
 
@@ -119,6 +147,12 @@ function timestamp(d: Date): string {
 export function defaultTrainDir(c: TrainConfig, now = new Date()): string {
   const name = `${c.prefix}-${c.dataset}_lr_g_${c.learningRateG}_d_${c.learningRateD}_update_G${c.updateRate}D1-${timestamp(now)}`;
   return path.join('train_dir', name);
+}
+
+/** Learning-rate factor at an epoch: 1, then falling linearly to 0 from lrDecayStart to maxEpochs. */
+export function lrFactorAt(c: Pick<TrainConfig, 'lrDecayStart' | 'maxEpochs'>, epoch: number): number {
+  if (c.lrDecayStart === undefined || c.maxEpochs === undefined) return 1;
+  return Math.min(1, Math.max(0, (c.maxEpochs - epoch) / (c.maxEpochs - c.lrDecayStart)));
 }
 
 /** The annealed reconstruction weight: reconWeight x clamp((reconSteps - step) / reconSteps, 0, 1). */

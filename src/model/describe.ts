@@ -3,9 +3,10 @@
  * ONNX exporter needs to write them, derived from (H, W, C, K, n_z, options) alone.
  */
 import type { Layer } from './layers';
+import { paperConv, paperMnist } from './paper';
 import { seedDiscriminator, seedGenerator } from './seed';
 
-export type ModelKind = 'seed';
+export type ModelKind = 'seed' | 'paper-mnist' | 'paper-cifar' | 'paper-svhn';
 export type NormType = 'batch' | 'instance' | 'none';
 export type DeconvType = 'bilinear' | 'nn' | 'transpose';
 export type LossKind = 'seed' | 'improved-gan';
@@ -35,7 +36,7 @@ export interface ModelDescription {
   zHigh: number;
 }
 
-export const MODEL_KINDS: readonly ModelKind[] = ['seed'];
+export const MODEL_KINDS: readonly ModelKind[] = ['seed', 'paper-mnist', 'paper-cifar', 'paper-svhn'];
 export const NORM_TYPES: readonly NormType[] = ['batch', 'instance', 'none'];
 export const DECONV_TYPES: readonly DeconvType[] = ['bilinear', 'nn', 'transpose'];
 export const LOSS_KINDS: readonly LossKind[] = ['seed', 'improved-gan'];
@@ -43,6 +44,14 @@ export const LOSS_KINDS: readonly LossKind[] = ['seed', 'improved-gan'];
 export function describeModel(cfg: ModelConfig): ModelDescription {
   if (cfg.h < 2 || cfg.w < 2) throw new Error(`image size ${cfg.h}x${cfg.w} is too small: the model needs at least 2x2 pixels`);
   if (cfg.k < 2) throw new Error(`K = ${cfg.k} classes: a classifier needs at least 2`);
-  const d = seedDiscriminator(cfg);
-  return { config: cfg, discriminator: d.layers, generator: seedGenerator(cfg), featureLayer: d.featureLayer, zLow: -1, zHigh: 1 };
+  if (cfg.model === 'seed') {
+    const d = seedDiscriminator(cfg);
+    return { config: cfg, discriminator: d.layers, generator: seedGenerator(cfg), featureLayer: d.featureLayer, zLow: -1, zHigh: 1 };
+  }
+  // The paper's architectures have K logits with the fake class fixed at 0: the Improved-GAN loss.
+  if (cfg.loss !== 'improved-gan') throw new Error(`--model ${cfg.model} goes with --loss improved-gan (its fake-class logit is fixed at 0)`);
+  if (cfg.model !== 'paper-mnist' && (cfg.h < 9 || cfg.w < 9)) throw new Error(`--model ${cfg.model} needs images of at least 9x9 pixels (two stride-2 convs, then an unpadded 3x3), not ${cfg.h}x${cfg.w}`);
+  const nets = cfg.model === 'paper-mnist' ? paperMnist(cfg) : paperConv(cfg, cfg.model === 'paper-svhn');
+  // The paper's noise was uniform in [0, 1].
+  return { config: cfg, ...nets, zLow: 0, zHigh: 1 };
 }

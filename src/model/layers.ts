@@ -23,13 +23,19 @@ export type Layer =
   | { op: 'zeroLogit' }; // appends a constant 0 logit (the fake class of K-logit discriminators)
 
 /** 2-D convolution, weight [out, in, k, k]; symmetric zero padding `pad`. */
-export interface Conv { op: 'conv'; name: string; inC: number; outC: number; k: number; stride: number; pad: number; weightNorm?: boolean }
+export interface Conv { op: 'conv'; name: string; inC: number; outC: number; k: number; stride: number; pad: number; weightNorm?: boolean; initScale?: number }
 /** Transposed convolution, weight [in, out, k, k] (PyTorch and ONNX ConvTranspose layout). */
-export interface Deconv { op: 'deconv'; name: string; inC: number; outC: number; k: number; stride: number; pad: number; outPad: number; weightNorm?: boolean }
+export interface Deconv { op: 'deconv'; name: string; inC: number; outC: number; k: number; stride: number; pad: number; outPad: number; weightNorm?: boolean; initScale?: number }
 /** Fully connected, weight [out, in] (ONNX Gemm with transB = 1). */
-export interface Dense { op: 'dense'; name: string; inF: number; outF: number; weightNorm?: boolean }
+export interface Dense { op: 'dense'; name: string; inF: number; outF: number; weightNorm?: boolean; initScale?: number }
 /** Batch norm (running statistics for inference) or instance norm; `affine` adds scale and shift. */
 export interface Norm { op: 'norm'; name: string; kind: 'batch' | 'instance'; ch: number; affine: boolean }
+
+/**
+ * Weight-normalised layers (`weightNorm`) can be initialised from data, as the Improved-GAN code
+ * did: on a first batch, each such layer's gain and bias are set so its pre-activations have mean
+ * 0 and standard deviation `initScale` (default 1) per output channel.
+ */
 
 /** Batch-norm constants shared by libtorch and the ONNX graph. */
 export const BN_EPS = 1e-5;

@@ -51,6 +51,10 @@ export interface NativeModel {
   classify(images: Uint8Array | Float32Array, n: number, ema?: boolean): Promise<Float32Array>;
   /** Eval-mode generator: z [n, n_z] -> NHWC images in [-1, 1]. */
   generate(z: Float32Array, n: number): Promise<Float32Array>;
+  /** Data-dependent initialisation of the weight-normalised layers from a real batch (and noise). */
+  initFromData(batch: Batch): Promise<void>;
+  /** Changes both optimisers' learning rates (schedules). */
+  setLearningRates(lrG: number, lrD: number): void;
   /** Noise for the generator from the model's own seeded generator: [n, n_z]. */
   sampleZ(n: number): Float32Array;
   save(file: string): Promise<void>;

@@ -1,7 +1,7 @@
 /** `ssgan train`: the seed's flags in kebab-case, defaults from src/config.ts. */
 import type { Command } from 'commander';
 import { action, intArg, numberArg } from '../cli-util';
-import { DEFAULTS, validate, type TrainConfig } from '../config';
+import { DEFAULTS, modelDefaults, validate, type TrainConfig } from '../config';
 import { train } from './trainer';
 
 export function registerTrainCommands(program: Command): void {
@@ -13,7 +13,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--dataset-dir <path>', 'a dataset folder anywhere (data.hdf5 + id.txt); overrides --dataset')
     .option('--data-dir <dir>', 'where datasets live', d.dataDir)
     .option('--split <kind>', 'official (recorded train/test split) or seed (80/20 seeded shuffle)', d.split)
-    .option('--model <kind>', 'architecture: seed', d.model)
+    .option('--model <kind>', 'architecture: seed, paper-mnist, paper-cifar or paper-svhn (the paper models default to its batch size, n_z, learning rates, losses and --ema-decay 0.999)', d.model)
     .option('--batch-size <n>', 'examples per batch', intArg('--batch-size'), d.batchSize)
     .option('--n-z <n>', 'generator noise dimension', intArg('--n-z'), d.nZ)
     .option('--norm-type <type>', 'batch, instance or none', d.normType)
@@ -28,7 +28,13 @@ export function registerTrainCommands(program: Command): void {
     .option('--write-summary-step <n>', 'TensorBoard summaries and metrics.jsonl every n steps', intArg('--write-summary-step'), d.writeSummaryStep)
     .option('--test-sample-step <n>', 'evaluate a test batch every n steps', intArg('--test-sample-step'), d.testSampleStep)
     .option('--output-save-step <n>', 'checkpoint and sample grid every n steps', intArg('--output-save-step'), d.outputSaveStep)
-    .option('--ema-decay <d>', 'keep a moving average of the classifier weights (0: off)', numberArg('--ema-decay'), d.emaDecay)
+    .option('--ema-decay <d>', 'keep a moving average of the classifier weights for evaluation and export (0: off)', numberArg('--ema-decay'), d.emaDecay)
+    .option('--num-labeled <n>', 'train with only n labeled examples, n / K per class (default: all labeled)', intArg('--num-labeled'))
+    .option('--label-seed <n>', 'seed of the labeled-example choice', intArg('--label-seed'), d.labelSeed)
+    .option('--unlabeled <which>', 'unlabeled stream: rest (all but the labeled) or all', d.unlabeled)
+    .option('--max-epochs <n>', 'train for n epochs (passes over the unlabeled stream) instead of --max-training-steps', intArg('--max-epochs'))
+    .option('--lr-decay-start <epoch>', 'decay learning rates linearly to 0 from this epoch to --max-epochs', intArg('--lr-decay-start'))
+    .option('--no-data-init', 'skip the data-dependent initialisation of weight-normalised layers')
     .option('--prefix <name>', 'train dir name prefix', d.prefix)
     .option('--train-dir <dir>', 'where logs and checkpoints go (default: train_dir/<prefix>-<dataset>_lr_..._<time>)')
     .option('--checkpoint <path>', 'resume from a model-<step> checkpoint or the newest one in a train dir')
@@ -36,8 +42,10 @@ export function registerTrainCommands(program: Command): void {
     .option('--threads <n>', 'libtorch intra-op threads', intArg('--threads'), d.threads)
     .option('--device <device>', 'cpu, cuda or auto', d.device)
     .action(
-      action('train', async (opts: Partial<TrainConfig>) => {
-        const config = validate({ ...DEFAULTS, ...opts });
+      action('train', async (opts: Partial<TrainConfig>, cmd: Command) => {
+        // Options given on the command line win over the chosen model's defaults, which win over ours.
+        const given = Object.fromEntries(Object.entries(opts).filter(([k]) => cmd.getOptionValueSource(k) === 'cli'));
+        const config = validate({ ...DEFAULTS, ...opts, ...modelDefaults(opts.model ?? d.model), ...given });
         const r = await train(config);
         process.stdout.write(`${r.stopped ? 'Stopped' : 'Finished'} at step ${r.step}: ${r.checkpoint}\n`);
       }),

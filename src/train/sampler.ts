@@ -29,6 +29,10 @@ export class Sampler {
     this.order = this.shuffled(s.epoch);
   }
 
+  get poolSize(): number {
+    return this.pool.length;
+  }
+
   snapshot(): SamplerState {
     return { ...this.state };
   }

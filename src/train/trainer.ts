@@ -1,10 +1,15 @@
 /**
  * The training loop: batches -> native step -> logs, summaries, sample grids, checkpoints.
- * Step s trains the generator when s % (update_rate + 1) > 0, else the discriminator.
+ *
+ * Two recipes:
+ *  - the seed's (`--loss seed`): step s trains the generator when s % (update_rate + 1) > 0, else
+ *    the discriminator (on a labeled batch, plus an unlabeled one when labels are few);
+ *  - the paper's (`--loss improved-gan`): each step is one discriminator update on a labeled, an
+ *    unlabeled and a generated batch, then one generator update.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defaultTrainDir, reconWeightAt, type TrainConfig } from '../config';
+import { defaultTrainDir, lrFactorAt, reconWeightAt, type TrainConfig } from '../config';
 import { loadDataset, resolveDatasetDir, type Dataset } from '../data/dataset';
 import type { Losses, NativeModel } from '../native/addon';
 import { EventWriter } from '../summary/events';
@@ -13,15 +18,19 @@ import { MetricsLog } from '../summary/metrics';
 import { Progress } from '../summary/progress';
 import { deriveSeed, Random } from '../util/random';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint';
+import { splitAccuracy } from './full-test';
 import { buildModel, modelConfigFor, type BuiltModel } from './model';
-import { Sampler } from './sampler';
+import { gather } from './sampler';
+import { openStreams, recordLabeled, snapshot, stepsPerEpoch, type Streams } from './streams';
 
 /** Samples in each progress grid, drawn once from a fixed z so grids are comparable over time. */
 const GRID_SAMPLES = 64;
 /** Real/fake images in the TensorBoard image summaries. */
 const SUMMARY_IMAGES = 16;
+/** Examples used for the data-dependent initialisation (as the paper's code). */
+const DATA_INIT_EXAMPLES = 500;
 
-export interface TrainResult { trainDir: string; step: number; checkpoint: string; stopped: boolean }
+export interface TrainResult { trainDir: string; step: number; checkpoint: string; stopped: boolean; testAccuracy?: number }
 
 /** NHWC floats in [-1, 1] -> raw pixels 0..255. */
 export function toPixels(x: Float32Array): Uint8Array {
@@ -44,44 +53,42 @@ function logLine(split: string, step: number, l: Losses, secPerBatch: number, ba
   return `[${split} step ${String(step).padStart(4)}] Supervised loss: ${fmt(l.s_loss)} D loss: ${fmt(l.d_loss)} G loss: ${fmt(l.g_loss)} Accuracy: ${fmt(l.accuracy)} (${secPerBatch.toFixed(3)} sec/batch, ${(batch / secPerBatch).toFixed(3)} instances/sec)`;
 }
 
-interface Session {
-  config: TrainConfig;
-  data: Dataset;
-  built: BuiltModel;
-  trainDir: string;
-  startStep: number;
-  sampler: Sampler;
-  testSampler: Sampler;
-}
+interface Session { config: TrainConfig; data: Dataset; built: BuiltModel; trainDir: string; startStep: number; streams: Streams }
 
 async function openSession(cli: TrainConfig): Promise<Session> {
   if (cli.checkpoint) {
     const ck = await loadCheckpoint(cli.checkpoint, { threads: cli.threads, device: cli.device });
-    const config: TrainConfig = { ...ck.meta.config, maxTrainingSteps: cli.maxTrainingSteps, threads: cli.threads, device: cli.device, checkpoint: cli.checkpoint };
+    // The checkpoint fixes the model and data; the command line may extend the run.
+    const config: TrainConfig = { ...ck.meta.config, maxTrainingSteps: cli.maxTrainingSteps, maxEpochs: cli.maxEpochs ?? ck.meta.config.maxEpochs, threads: cli.threads, device: cli.device, checkpoint: cli.checkpoint };
     const data = await loadDataset(ck.meta.dataset.dir, { split: config.split, seed: config.seed });
-    const trainDir = path.dirname(ck.dir);
-    const sampler = new Sampler(data.train, deriveSeed(config.seed, 1), ck.meta.sampler.train);
-    const testSampler = new Sampler(data.test, deriveSeed(config.seed, 2), ck.meta.sampler.test);
-    return { config, data, built: ck, trainDir, startStep: ck.step, sampler, testSampler };
+    const streams = openStreams(config, data, ck.meta);
+    return { config, data, built: ck, trainDir: path.dirname(ck.dir), startStep: ck.step, streams };
   }
   const dir = resolveDatasetDir({ dataset: cli.dataset, datasetDir: cli.datasetDir, dataDir: cli.dataDir });
   const data = await loadDataset(dir, { split: cli.split, seed: cli.seed });
   const config: TrainConfig = { ...cli, dataset: cli.datasetDir ? data.name : cli.dataset };
   const built = buildModel(config, modelConfigFor(config, data));
-  const trainDir = config.trainDir ?? defaultTrainDir(config);
-  const sampler = new Sampler(data.train, deriveSeed(config.seed, 1));
-  const testSampler = new Sampler(data.test.length ? data.test : data.train, deriveSeed(config.seed, 2));
-  return { config, data, built, trainDir, startStep: 0, sampler, testSampler };
+  const streams = openStreams(config, data);
+  return { config, data, built, trainDir: config.trainDir ?? defaultTrainDir(config), startStep: 0, streams };
 }
 
 export async function train(cli: TrainConfig, out: NodeJS.WriteStream = process.stdout): Promise<TrainResult> {
   const s = await openSession(cli);
-  const { config: c, data, built, trainDir } = s;
+  const { data, built, trainDir, streams } = s;
   const model: NativeModel = built.model;
+  const perEpoch = stepsPerEpoch(streams, s.config.batchSize);
+  const c: TrainConfig = s.config.maxEpochs !== undefined ? { ...s.config, maxTrainingSteps: s.config.maxEpochs * perEpoch } : s.config;
+  const B = c.batchSize;
   fs.mkdirSync(path.join(trainDir, 'samples'), { recursive: true });
+  recordLabeled(trainDir, c, data, streams);
   out.write(`Train Dir: ${trainDir}\n`);
-  out.write(`Dataset: ${data.name} (${data.train.length} train / ${data.test.length} test, ${data.h}x${data.w}x${data.c}, K=${data.k}); device ${built.device}, ${c.threads} threads\n`);
+  const labeledNote = streams.labeledIndices ? `, ${streams.labeledIndices.length} labeled` : '';
+  out.write(`Dataset: ${data.name} (${data.train.length} train${labeledNote} / ${data.test.length} test, ${data.h}x${data.w}x${data.c}, K=${data.k}); model ${c.model}, loss ${c.loss}/${c.gLoss}; device ${built.device}, ${c.threads} threads; ${perEpoch} steps per epoch\n`);
   if (s.startStep) out.write(`Resuming from step ${s.startStep}\n`);
+
+  if (s.startStep === 0 && c.dataInit && built.desc.discriminator.concat(built.desc.generator).some((l) => 'weightNorm' in l && l.weightNorm)) {
+    await model.initFromData(gather(data, data.train.subarray(0, DATA_INIT_EXAMPLES)));
+  }
 
   const events = new EventWriter(trainDir);
   const metrics = new MetricsLog(path.join(trainDir, 'metrics.jsonl'));
@@ -102,65 +109,74 @@ export async function train(cli: TrainConfig, out: NodeJS.WriteStream = process.
     config: c,
     modelConfig: built.desc.config,
     dataset: { name: data.name, dir: data.dir, classNames: data.classNames },
-    sampler: { train: s.sampler.snapshot(), test: s.testSampler.snapshot() },
+    sampler: snapshot(streams),
+    labeled: streams.labeledIndices ? Array.from(streams.labeledIndices) : undefined,
   });
-  const saveSamples = async (step: number) => {
+  const checkpointAt = async (step: number): Promise<{ dir: string; accuracy: number }> => {
     const grid = imageGrid(toPixels(await model.generate(z, GRID_SAMPLES)), GRID_SAMPLES, data.h, data.w, data.c);
     fs.writeFileSync(path.join(trainDir, 'samples', `sample-${step}.png`), grid.png);
+    const dir = await saveCheckpoint(trainDir, meta(step), model);
+    const t = await splitAccuracy(model, data, data.test);
+    metrics.write({ step, split: 'test-full', accuracy: t.accuracy, errors: t.errors, examples: t.examples });
+    events.scalar('test_full/accuracy', t.accuracy, step);
+    progress.line(`Saved checkpoint ${dir}; test accuracy ${t.accuracy.toFixed(4)} (${t.errors} errors in ${t.examples}), epoch ${(step / perEpoch).toFixed(1)}`);
+    return { dir, accuracy: t.accuracy };
   };
 
   const latest: Losses = {};
   let step = s.startStep;
-  let checkpoint = '';
+  let epoch = -1;
+  let last: { dir: string; accuracy: number } | undefined;
   try {
     while (step < c.maxTrainingSteps && !stopRequested) {
       const t0 = process.hrtime.bigint();
-      const batch = s.sampler.next(data, c.batchSize);
-      const recon = reconWeightAt(c, step);
-      // Train the generator update_rate times for each discriminator update.
-      const losses = step % (c.updateRate + 1) > 0 ? await model.trainGenerator(batch, recon) : await model.trainDiscriminator(batch, null);
-      Object.assign(latest, losses);
+      if (Math.floor(step / perEpoch) !== epoch) {
+        epoch = Math.floor(step / perEpoch);
+        const f = lrFactorAt(c, epoch);
+        model.setLearningRates(c.learningRateG * f, c.learningRateD * f);
+      }
+      const labeled = streams.labeled.next(data, B);
+      if (c.loss === 'improved-gan') {
+        // The paper's iteration: D on labeled + unlabeled + generated, then G.
+        Object.assign(latest, await model.trainDiscriminator(labeled, streams.unlabeled!.next(data, B, false)));
+        Object.assign(latest, await model.trainGenerator(streams.unlabeled!.next(data, B, false), 0));
+      } else if (step % (c.updateRate + 1) > 0) {
+        // The seed trains G update_rate times per D update; the real batch feeds the reconstruction loss.
+        Object.assign(latest, await model.trainGenerator(streams.unlabeled?.next(data, B, false) ?? labeled, reconWeightAt(c, step)));
+      } else {
+        Object.assign(latest, await model.trainDiscriminator(labeled, streams.unlabeled?.next(data, B, false) ?? null));
+      }
       const secPerBatch = Number(process.hrtime.bigint() - t0) / 1e9;
       step += 1;
       progress.update(step, { d_loss: latest.d_loss ?? NaN, g_loss: latest.g_loss ?? NaN, accuracy: latest.accuracy ?? NaN });
 
-      if (step % c.logStep === 0) {
-        progress.line(logLine('train', step, latest, secPerBatch, batch.n));
-      }
+      if (step % c.logStep === 0) progress.line(logLine('train', step, latest, secPerBatch, labeled.n));
       if (step % c.writeSummaryStep === 0) {
-        const record = { ...latest, recon_weight: recon, GAN_loss: (latest.d_loss ?? 0) + (latest.g_loss ?? 0) };
+        const record = { ...latest, recon_weight: c.loss === 'seed' ? reconWeightAt(c, step - 1) : 0, GAN_loss: (latest.d_loss ?? 0) + (latest.g_loss ?? 0) };
         for (const [k, v] of Object.entries(record)) events.scalar(`loss/${k}`, v as number, step);
         metrics.write({ step, split: 'train', ...record, sec_per_batch: secPerBatch });
-        const fakes = toPixels(await model.generate(z.subarray(0, SUMMARY_IMAGES * c.nZ), SUMMARY_IMAGES));
-        const g = imageGrid(fakes, SUMMARY_IMAGES, data.h, data.w, data.c);
-        events.image('img/fake', g.png, g.height, g.width, data.c, step);
-        const r = imageGrid(batch.images.subarray(0, Math.min(batch.n, SUMMARY_IMAGES) * data.h * data.w * data.c), Math.min(batch.n, SUMMARY_IMAGES), data.h, data.w, data.c);
-        events.image('img/real', r.png, r.height, r.width, data.c, step);
+        const fakes = imageGrid(toPixels(await model.generate(z.subarray(0, SUMMARY_IMAGES * c.nZ), SUMMARY_IMAGES)), SUMMARY_IMAGES, data.h, data.w, data.c);
+        events.image('img/fake', fakes.png, fakes.height, fakes.width, data.c, step);
+        const n = Math.min(labeled.n, SUMMARY_IMAGES);
+        const reals = imageGrid(labeled.images.subarray(0, n * data.h * data.w * data.c), n, data.h, data.w, data.c);
+        events.image('img/real', reals.png, reals.height, reals.width, data.c, step);
       }
       if (step % c.testSampleStep === 0) {
         const t1 = process.hrtime.bigint();
-        const testBatch = s.testSampler.next(data, c.batchSize);
+        const testBatch = streams.test.next(data, B);
         const tl = await model.evaluate(testBatch);
         progress.line(logLine('val', step, tl, Number(process.hrtime.bigint() - t1) / 1e9, testBatch.n));
         for (const [k, v] of Object.entries(tl)) events.scalar(`test/${k}`, v as number, step);
         metrics.write({ step, split: 'test', ...tl });
       }
-      if (step % c.outputSaveStep === 0) {
-        await saveSamples(step);
-        checkpoint = await saveCheckpoint(trainDir, meta(step), model);
-        progress.line(`Saved checkpoint ${checkpoint}`);
-      }
+      if (step % c.outputSaveStep === 0) last = await checkpointAt(step);
     }
-    if (!checkpoint.endsWith(`model-${step}`)) {
-      await saveSamples(step);
-      checkpoint = await saveCheckpoint(trainDir, meta(step), model);
-      progress.line(`Saved checkpoint ${checkpoint}`);
-    }
+    if (!last || !last.dir.endsWith(`model-${step}`)) last = await checkpointAt(step);
   } finally {
     process.off('SIGINT', onSigint);
     progress.done();
     events.close();
     metrics.close();
   }
-  return { trainDir, step, checkpoint, stopped: stopRequested };
+  return { trainDir, step, checkpoint: last.dir, stopped: stopRequested, testAccuracy: last.accuracy };
 }

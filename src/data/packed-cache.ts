@@ -1,0 +1,77 @@
+// data.packed: a contiguous copy of a dataset's images and labels beside data.hdf5, so later loads
+// are one sequential read instead of one HDF5 lookup per example. It records the size and mtime of
+// data.hdf5 and id.txt it was built from, and is ignored (and rebuilt) when either changes.
+import * as fs from 'node:fs';
+import { withTempFile, writeAll } from './fs-atomic';
+
+const MAGIC = 'SSGANPK1';
+const ALIGN = 64;
+
+export interface Fingerprint { hdf5: { size: number; mtimeMs: number }; ids: { size: number; mtimeMs: number } }
+export interface PackedHeader { h: number; w: number; c: number; k: number; count: number; source: Fingerprint }
+export interface PackedData extends PackedHeader { images: Uint8Array; labels: Int32Array }
+
+export function fingerprint(hdf5File: string, idFile: string): Fingerprint {
+  const a = fs.statSync(hdf5File);
+  const b = fs.statSync(idFile);
+  return { hdf5: { size: a.size, mtimeMs: a.mtimeMs }, ids: { size: b.size, mtimeMs: b.mtimeMs } };
+}
+
+const sameFingerprint = (a: Fingerprint, b: Fingerprint): boolean =>
+  a.hdf5.size === b.hdf5.size && a.hdf5.mtimeMs === b.hdf5.mtimeMs && a.ids.size === b.ids.size && a.ids.mtimeMs === b.ids.mtimeMs;
+
+function readFully(fd: number, into: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < into.length) {
+    const n = fs.readSync(fd, into, done, Math.min(into.length - done, 1 << 30), position + done);
+    if (n === 0) throw new Error('unexpected end of file');
+    done += n;
+  }
+}
+
+/** The cached data if `file` exists and was built from exactly `source`; otherwise undefined. */
+export function readPacked(file: string, source: Fingerprint): PackedData | undefined {
+  let fd: number;
+  try { fd = fs.openSync(file, 'r'); } catch { return undefined; }
+  try {
+    const pre = Buffer.alloc(12);
+    readFully(fd, pre, 0);
+    if (pre.toString('latin1', 0, 8) !== MAGIC) return undefined;
+    const jsonLen = pre.readUInt32LE(8);
+    const json = Buffer.alloc(jsonLen);
+    readFully(fd, json, 12);
+    const header = JSON.parse(json.toString('utf8')) as PackedHeader;
+    if (!sameFingerprint(header.source, source)) return undefined;
+    const dataStart = Math.ceil((12 + jsonLen) / ALIGN) * ALIGN;
+    const imageBytes = header.count * header.h * header.w * header.c;
+    if (fs.fstatSync(fd).size !== dataStart + imageBytes + header.count * 4) return undefined;
+    const images = new Uint8Array(imageBytes);
+    readFully(fd, images, dataStart);
+    const labels = new Int32Array(header.count);
+    readFully(fd, new Uint8Array(labels.buffer), dataStart + imageBytes);
+    return { ...header, images, labels };
+  } catch {
+    return undefined; // a damaged cache is rebuilt from the source
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export async function writePacked(file: string, d: PackedData): Promise<void> {
+  const { images, labels, ...header } = d;
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const pre = Buffer.alloc(Math.ceil((12 + json.length) / ALIGN) * ALIGN);
+  pre.write(MAGIC, 0, 'latin1');
+  pre.writeUInt32LE(json.length, 8);
+  json.copy(pre, 12);
+  await withTempFile(file, (tmp) => {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      writeAll(fd, pre);
+      writeAll(fd, images);
+      writeAll(fd, new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+}

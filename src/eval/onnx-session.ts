@@ -1,0 +1,32 @@
+/** Opens an exported ssgan model in onnxruntime-node, with its metadata (which ORT does not expose). */
+import * as fs from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { readMetadata } from '../export/onnx-graph';
+
+export interface OnnxModel {
+  file: string;
+  session: ort.InferenceSession;
+  meta: Record<string, string>;
+  /** [H, W, C] of the image tensors, from the metadata. */
+  imageShape: [number, number, number];
+}
+
+export interface SessionOptions {
+  /** Intra-op threads; onnxruntime's default (all cores) when omitted. */
+  threads?: number;
+}
+
+export async function openOnnxModel(file: string, opts: SessionOptions = {}): Promise<OnnxModel> {
+  if (!fs.existsSync(file)) throw new Error(`ONNX model ${file} does not exist (write one with: ssgan export --onnx --checkpoint <path>)`);
+  const bytes = fs.readFileSync(file);
+  let meta: Record<string, string>;
+  try {
+    meta = readMetadata(bytes);
+  } catch (e) {
+    throw new Error(`${file} is not an ONNX model: ${(e as Error).message}`);
+  }
+  if (!meta.image_shape) throw new Error(`${file} has no image_shape metadata: export it with ssgan export --onnx`);
+  const imageShape = JSON.parse(meta.image_shape) as [number, number, number];
+  const session = await ort.InferenceSession.create(bytes, opts.threads ? { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } : {});
+  return { file, session, meta, imageShape };
+}

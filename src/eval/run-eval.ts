@@ -1,0 +1,91 @@
+/**
+ * `ssgan eval` without the CLI: resolve the model (checkpoint or classifier.onnx), the dataset and
+ * the examples, run the chosen backends, and return a report that says what was evaluated.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadDataset, resolveDatasetDir } from '../data/dataset';
+import { exportCheckpoint, usesEma } from '../export/from-checkpoint';
+import { native } from '../native/addon';
+import { loadCheckpoint, type LoadedCheckpoint } from '../train/checkpoint';
+import { evaluatePredictors, gatherExamples, selectExamples, type BackendRun, type Disagreements } from './evaluate';
+import type { Metrics } from './metrics';
+import { OnnxClassifier } from './onnx-classifier';
+import { onnxPredictor, torchPredictor, type Predictor } from './predictors';
+
+export type BackendChoice = 'onnx' | 'torch' | 'both';
+
+export interface EvalOptions {
+  dataset?: string;
+  datasetDir?: string;
+  dataDir: string;
+  checkpoint?: string;
+  onnx?: string;
+  backend: BackendChoice;
+  dataIds?: string[];
+  batchSize: number;
+  threads: number;
+}
+
+export interface EvalReport {
+  /** The checkpoint directory (model-<step>) or classifier.onnx file that was evaluated. */
+  source: { checkpoint?: string; onnx?: string; step: number | null };
+  dataset: { name: string; dir: string; examples: number; selection: 'test split' | 'data ids' };
+  backends: BackendRun[];
+  disagreements?: Disagreements;
+  metrics: Metrics;
+}
+
+function checkSource(o: EvalOptions): void {
+  if (!o.checkpoint === !o.onnx) throw new Error('pass exactly one of --checkpoint <model-N | train dir> and --onnx <classifier.onnx>');
+  if (o.onnx && o.backend !== 'onnx') throw new Error(`--backend ${o.backend} runs libtorch: it needs --checkpoint, not --onnx`);
+}
+
+export async function runEval(o: EvalOptions): Promise<EvalReport> {
+  checkSource(o);
+  const ck = o.checkpoint ? await loadCheckpoint(o.checkpoint, { threads: o.threads, device: 'cpu' }) : undefined;
+  const tmp = o.backend !== 'torch' && ck ? fs.mkdtempSync(path.join(os.tmpdir(), 'ssgan-eval-')) : undefined;
+  let cls: OnnxClassifier | undefined;
+  try {
+    if (o.backend !== 'torch') {
+      const file = o.onnx ?? (await exportCheckpoint(ck as LoadedCheckpoint, tmp as string)).classifier;
+      cls = await OnnxClassifier.open(file, { threads: o.threads });
+    }
+    const step = ck ? ck.step : cls?.meta.step !== undefined ? Number(cls.meta.step) : null;
+    // The dataset the model was trained on (checkpoint folder, or the ONNX metadata's name) unless one is named.
+    const named = o.dataset ?? (ck || o.datasetDir ? undefined : cls?.meta.dataset);
+    const datasetDir = resolveDatasetDir({ dataset: named, datasetDir: o.datasetDir ?? (named ? undefined : ck?.meta.dataset.dir), dataDir: o.dataDir });
+    const ds = await loadDataset(datasetDir, { split: ck?.meta.config.split });
+
+    const predictors: Predictor[] = [];
+    if (cls) {
+      const file = cls.model.file;
+      const [h, w, c] = cls.imageShape;
+      if (h !== ds.h || w !== ds.w || c !== ds.c) throw new Error(`${file} takes ${h}x${w}x${c} images but ${datasetDir} holds ${ds.h}x${ds.w}x${ds.c}: evaluate on the dataset it was trained on`);
+      predictors.push(onnxPredictor(cls, o.batchSize));
+    }
+    if (ck && o.backend !== 'onnx') {
+      native().setThreads(o.threads);
+      const mc = ck.desc.config;
+      if (mc.h !== ds.h || mc.w !== ds.w || mc.c !== ds.c) throw new Error(`checkpoint ${ck.dir} takes ${mc.h}x${mc.w}x${mc.c} images but ${datasetDir} holds ${ds.h}x${ds.w}x${ds.c}`);
+      predictors.push(torchPredictor(ck.model, mc.k, ds.h * ds.w * ds.c, o.batchSize, usesEma(ck)));
+    }
+    const k = ck ? ck.desc.config.k : Number(JSON.parse(cls?.meta.class_names ?? '[]').length);
+    if (k !== ds.k) throw new Error(`the model has ${k} classes but ${datasetDir} has ${ds.k}: evaluate on the dataset it was trained on`);
+
+    const indices = selectExamples(ds, o.dataIds);
+    const { images, labels } = gatherExamples(ds, indices);
+    const ev = await evaluatePredictors(predictors, images, labels, ds.classNames);
+    return {
+      source: { checkpoint: ck?.dir, onnx: o.onnx, step },
+      dataset: { name: ds.name, dir: ds.dir, examples: indices.length, selection: o.dataIds?.length ? 'data ids' : 'test split' },
+      backends: ev.runs,
+      disagreements: ev.disagreements,
+      metrics: ev.metrics,
+    };
+  } finally {
+    await cls?.release();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}

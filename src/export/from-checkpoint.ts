@@ -1,0 +1,23 @@
+/** Exporting a loaded training checkpoint: its weights (the moving average when kept) and its facts. */
+import type { LoadedCheckpoint } from '../train/checkpoint';
+import { PRODUCER, PRODUCER_VERSION } from '../train/checkpoint';
+import type { Weights } from '../native/addon';
+import { exportOnnx } from './export';
+import type { ExportMeta } from './onnx-graph';
+
+/** The classifier's exponential moving average is what the paper evaluated; use it when kept. */
+export function usesEma(ck: LoadedCheckpoint): boolean {
+  return (ck.meta.config.emaDecay ?? 0) > 0;
+}
+
+export function checkpointWeights(ck: LoadedCheckpoint): Weights {
+  return ck.model.weights(usesEma(ck));
+}
+
+export function checkpointExportMeta(ck: LoadedCheckpoint): ExportMeta {
+  return { dataset: ck.meta.dataset.name, classNames: ck.meta.dataset.classNames, step: ck.step, producerName: PRODUCER, producerVersion: PRODUCER_VERSION };
+}
+
+export function exportCheckpoint(ck: LoadedCheckpoint, outDir: string): Promise<{ classifier: string; generator: string }> {
+  return exportOnnx({ desc: ck.desc, weights: checkpointWeights(ck), outDir, meta: checkpointExportMeta(ck) });
+}

@@ -1,0 +1,91 @@
+/**
+ * The architectures of the Improved-GAN paper's official code (Salimans et al. 2016):
+ * `paper-mnist` (weight-normalised MLPs with Gaussian noise) and `paper-cifar` / `paper-svhn`
+ * (weight-normalised convnet with dropout; transposed-conv generator). The paper fed pixels in
+ * [0, 1]; ssgan's images are in [-1, 1], so the discriminator starts and the MNIST generator ends
+ * with an affine map between the two ranges.
+ */
+import type { Deconv, Layer } from './layers';
+import type { ModelConfig } from './describe';
+
+const LRELU = { op: 'act', fn: 'lrelu', slope: 0.2 } as const;
+const RELU = { op: 'act', fn: 'relu' } as const;
+/** Data-dependent initialisation target of the output layers' pre-activation scale. */
+const OUTPUT_INIT_SCALE = 0.1;
+
+export interface Networks { discriminator: Layer[]; generator: Layer[]; featureLayer: number }
+
+export function paperMnist(cfg: ModelConfig): Networks {
+  const widths = [1000, 500, 250, 250, 250];
+  const d: Layer[] = [{ op: 'flatten' }, { op: 'affine', mul: 0.5, add: 0.5 }, { op: 'noise', std: 0.3 }];
+  let inF = cfg.h * cfg.w * cfg.c;
+  let featureLayer = -1;
+  widths.forEach((outF, i) => {
+    d.push({ op: 'dense', name: `fc${i + 1}`, inF, outF, weightNorm: true }, RELU);
+    featureLayer = d.length - 1; // the last hidden layer's activations, before its noise
+    d.push({ op: 'noise', std: 0.5 });
+    inF = outF;
+  });
+  d.push({ op: 'dense', name: 'fc_logits', inF, outF: cfg.k, weightNorm: true, initScale: OUTPUT_INIT_SCALE }, { op: 'zeroLogit' });
+
+  const g: Layer[] = [
+    { op: 'dense', name: 'fc1', inF: cfg.nz, outF: 500 },
+    { op: 'norm', name: 'norm1', kind: 'batch', ch: 500, affine: false },
+    { op: 'act', fn: 'softplus' },
+    { op: 'dense', name: 'fc2', inF: 500, outF: 500 },
+    { op: 'norm', name: 'norm2', kind: 'batch', ch: 500, affine: false },
+    { op: 'act', fn: 'softplus' },
+    { op: 'dense', name: 'fc_out', inF: 500, outF: cfg.h * cfg.w * cfg.c, weightNorm: true, initScale: OUTPUT_INIT_SCALE },
+    { op: 'act', fn: 'sigmoid' },
+    { op: 'affine', mul: 2, add: -1 },
+    { op: 'reshape', shape: [cfg.c, cfg.h, cfg.w] },
+  ];
+  return { discriminator: d, generator: g, featureLayer };
+}
+
+/** `paper-cifar` (96/192 channels) and `paper-svhn` (64/128). */
+export function paperConv(cfg: ModelConfig, narrow: boolean): Networks {
+  const [c1, c2] = narrow ? [64, 128] : [96, 192];
+  const conv = (name: string, inC: number, outC: number, k: number, stride: number, pad: number): Layer[] => [
+    { op: 'conv', name, inC, outC, k, stride, pad, weightNorm: true },
+    LRELU,
+  ];
+  const d: Layer[] = [
+    { op: 'affine', mul: 0.5, add: 0.5 },
+    { op: 'dropout', p: 0.2 },
+    ...conv('conv1', cfg.c, c1, 3, 1, 1),
+    ...conv('conv2', c1, c1, 3, 1, 1),
+    ...conv('conv3', c1, c1, 3, 2, 1),
+    { op: 'dropout', p: 0.5 },
+    ...conv('conv4', c1, c2, 3, 1, 1),
+    ...conv('conv5', c2, c2, 3, 1, 1),
+    ...conv('conv6', c2, c2, 3, 2, 1),
+    { op: 'dropout', p: 0.5 },
+    ...conv('conv7', c2, c2, 3, 1, 0),
+    ...conv('nin1', c2, c2, 1, 1, 0),
+    ...conv('nin2', c2, c2, 1, 1, 0),
+    { op: 'meanHW' },
+  ];
+  const featureLayer = d.length - 1; // globally pooled features
+  d.push({ op: 'dense', name: 'fc_logits', inF: c2, outF: cfg.k, weightNorm: true, initScale: OUTPUT_INIT_SCALE }, { op: 'zeroLogit' });
+
+  // 4x4x512 for 32x32 images; other sizes start at ceil(H/8) x ceil(W/8) and are resized at the end.
+  const h0 = Math.ceil(cfg.h / 8), w0 = Math.ceil(cfg.w / 8);
+  const deconv = (name: string, inC: number, outC: number): Deconv => ({ op: 'deconv', name, inC, outC, k: 5, stride: 2, pad: 2, outPad: 1 });
+  const g: Layer[] = [
+    { op: 'dense', name: 'fc', inF: cfg.nz, outF: 512 * h0 * w0 },
+    { op: 'norm', name: 'norm0', kind: 'batch', ch: 512 * h0 * w0, affine: true },
+    RELU,
+    { op: 'reshape', shape: [512, h0, w0] },
+    deconv('deconv1', 512, 256),
+    { op: 'norm', name: 'norm1', kind: 'batch', ch: 256, affine: true },
+    RELU,
+    deconv('deconv2', 256, 128),
+    { op: 'norm', name: 'norm2', kind: 'batch', ch: 128, affine: true },
+    RELU,
+    { ...deconv('deconv3', 128, cfg.c), weightNorm: true, initScale: OUTPUT_INIT_SCALE },
+    { op: 'act', fn: 'tanh' },
+  ];
+  if (h0 * 8 !== cfg.h || w0 * 8 !== cfg.w) g.push({ op: 'resizeTo', mode: 'bilinear', h: cfg.h, w: cfg.w });
+  return { discriminator: d, generator: g, featureLayer };
+}
