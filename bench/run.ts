@@ -1,0 +1,128 @@
+/**
+ * `npm run bench [-- NAME [ARGS]]`: ssgan's benchmarks, each printing its figures.
+ *   speed              step time of the 32x32x3 model at batch 32 vs the PyTorch reference, side by side
+ *   memory             peak RSS of MNIST training at the defaults
+ *   load               dataset load time (cold, warm) and peak RSS, 100k 32x32x3 examples
+ *   eval [CKPT]        MNIST test-set throughput, onnxruntime vs libtorch, and the ONNX accuracy
+ *   accuracy [STEPS]   ssgan train --dataset MNIST for STEPS (5000) steps, then ssgan eval
+ *   ssl [EPOCHS] [SEED]  paper-mnist, 100 labels, Improved-GAN + feature matching: test errors by epoch
+ *   cifar [STEPS]      import CIFAR-10 (JPEG), train STEPS (2000) steps, evaluate; paper-cifar s/epoch
+ * With no NAME: speed, memory, load, eval.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { figure, median, PYTHON, requireFile, ROOT, run, SHARED, ssgan } from './common';
+
+const THREADS = String(os.availableParallelism());
+
+function speed(): void {
+  const ref = path.join(SHARED, 'reference', 'ref_ssgan.py');
+  requireFile(ref, 'the PyTorch reference lives in ../shared/reference (set SSGAN_SHARED to its folder)');
+  requireFile(PYTHON, 'apt-get install python3-torch');
+  const args = ['32', '3', '32', '20', THREADS];
+  const ours: number[] = [], theirs: number[] = [];
+  // Interleaved rounds so both see the same machine state.
+  for (let round = 0; round < 3; round++) {
+    ours.push(Number(/step_s=([\d.]+)/.exec(run(process.execPath, [path.join(__dirname, 'step-time.js'), ...args], { quiet: true }).stdout)![1]));
+    theirs.push(Number(/step_s=([\d.]+)/.exec(run(PYTHON, [ref, '--h', '32', '--c', '3', '--bs', '32', '--steps', '20', '--threads', THREADS], { quiet: true }).stdout)![1]));
+  }
+  console.log(`speed: seed model 32x32x3, batch 32, ${THREADS} threads, 3 interleaved rounds of 20 steps`);
+  figure('ssgan step', median(ours) * 1000, 'ms', `rounds ${ours.map((x) => (x * 1000).toFixed(0)).join('/')}`);
+  figure('PyTorch reference step', median(theirs) * 1000, 'ms', `rounds ${theirs.map((x) => (x * 1000).toFixed(0)).join('/')}`);
+  figure('speed ratio (reference / ssgan)', median(theirs) / median(ours), 'x', '>= 1.0 means ssgan is faster');
+}
+
+function ensureMnist(): void {
+  if (!fs.existsSync(path.join(ROOT, 'datasets', 'MNIST', 'data.hdf5'))) ssgan(['download', '--dataset', 'MNIST'], { quiet: true });
+}
+
+function memory(): void {
+  ensureMnist();
+  const dir = fs.mkdtempSync('/tmp/ssgan-bench-mem-');
+  const r = ssgan(['train', '--dataset', 'MNIST', '--max-training-steps', '300', '--output-save-step', '300', '--train-dir', dir], { quiet: true });
+  console.log('memory: ssgan train --dataset MNIST at the defaults, 300 steps (the loop allocates nothing that grows)');
+  figure('peak RSS', r.peakRssMb, 'MB', 'target < 2048');
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function load(): void {
+  const r = run(process.execPath, [path.join(ROOT, 'dist', 'src', 'data', 'bench-load.js'), fs.mkdtempSync('/tmp/ssgan-bench-load-'), '99289'], { quiet: true });
+  console.log('load: synthetic 73,257 + 26,032 examples of 32x32x3 (SVHN-sized)');
+  process.stdout.write(r.stdout.split('\n').map((l) => (l ? `  ${l}\n` : '')).join(''));
+}
+
+function accuracy(steps: number): string {
+  ensureMnist();
+  const dir = path.join(ROOT, 'train_dir', `bench-MNIST-${steps}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const t = ssgan(['train', '--dataset', 'MNIST', '--max-training-steps', String(steps), '--train-dir', dir]);
+  const e = JSON.parse(ssgan(['eval', '--dataset', 'MNIST', '--checkpoint', dir, '--json'], { quiet: true }).stdout);
+  console.log(`accuracy: ssgan train --dataset MNIST (defaults) for ${steps} steps, then ssgan eval (onnxruntime) on the 10,000 test digits`);
+  figure('test accuracy', e.metrics.accuracy * 100, '%', steps >= 15000 ? 'target >= 98.4%' : 'target >= 97.8% at 5,000 steps');
+  figure('training wall time', t.seconds, 's', `${((t.seconds / steps) * 1000).toFixed(0)} ms/step incl. logging and checkpoints`);
+  figure('peak RSS', t.peakRssMb, 'MB');
+  return dir;
+}
+
+function evalSpeed(ckpt?: string): void {
+  ensureMnist();
+  const dir = ckpt ?? (fs.existsSync(path.join(ROOT, 'train_dir', 'bench-MNIST-5000')) ? path.join(ROOT, 'train_dir', 'bench-MNIST-5000') : accuracy(500));
+  const e = JSON.parse(ssgan(['eval', '--dataset', 'MNIST', '--checkpoint', dir, '--backend', 'both', '--json'], { quiet: true }).stdout);
+  console.log(`eval: MNIST test set (10,000 digits), ${dir}, step ${e.source.step}`);
+  for (const b of e.backends) figure(`${b.backend} throughput`, b.imagesPerSecond, 'images/s');
+  const [onnx, torch] = ['onnx', 'torch'].map((n) => e.backends.find((b: { backend: string }) => b.backend === n));
+  figure('ratio onnx / torch', onnx.imagesPerSecond / torch.imagesPerSecond, 'x', 'target >= 1.0');
+  figure('ONNX accuracy', e.metrics.accuracy * 100, '%');
+  figure('labels that differ between backends', e.disagreements?.count ?? 0);
+}
+
+function ssl(epochs: number, seed: number): void {
+  ensureMnist();
+  const dir = path.join(ROOT, 'train_dir', `bench-ssl-mnist-seed${seed}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const t = ssgan(['train', '--dataset', 'MNIST', '--model', 'paper-mnist', '--loss', 'improved-gan', '--g-loss', 'feature-matching', '--num-labeled', '100', '--label-seed', String(seed), '--seed', String(seed), '--max-epochs', String(epochs), '--output-save-step', '600', '--log-step', '600', '--test-sample-step', '600', '--train-dir', dir]);
+  console.log(`ssl: paper-mnist, 100 labels (label seed ${seed}), ${epochs} epochs of 600 steps`);
+  const lines = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.split === 'test-full');
+  for (const r of lines) if ([1, 5, 10, 20, 30, 50, 60, 80, 100].includes(r.step / 600) || r === lines[lines.length - 1]) figure(`epoch ${r.step / 600} test errors`, r.errors, 'of 10000');
+  figure('best test errors', Math.min(...lines.map((r) => r.errors)), 'of 10000', 'target <= 150 within 100 epochs');
+  figure('wall time', t.seconds / 60, 'min', `${(t.seconds / epochs).toFixed(1)} s/epoch`);
+}
+
+function cifar(steps: number): void {
+  const archive = path.join(SHARED, 'datasets', 'cifar10-jpeg.tar.gz');
+  requireFile(archive, 'the CIFAR-10 (JPEG) archive lives in ../shared/datasets');
+  const imp = ssgan(['import', '--from-folder', archive, '--name', 'CIFAR10-JPEG'], { quiet: true });
+  console.log('cifar: CIFAR-10 (JPEG), 50,000 train / 10,000 test');
+  figure('import time', imp.seconds, 's', `peak RSS ${imp.peakRssMb.toFixed(0)} MB`);
+  const dir = path.join(ROOT, 'train_dir', `bench-cifar-${steps}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const t = ssgan(['train', '--dataset', 'CIFAR10-JPEG', '--max-training-steps', String(steps), '--train-dir', dir]);
+  const e = JSON.parse(ssgan(['eval', '--dataset', 'CIFAR10-JPEG', '--checkpoint', dir, '--json'], { quiet: true }).stdout);
+  figure(`seed model, ${steps} steps: test accuracy`, e.metrics.accuracy * 100, '%', `${t.seconds.toFixed(0)} s of training`);
+  const p = path.join(ROOT, 'train_dir', 'bench-paper-cifar');
+  fs.rmSync(p, { recursive: true, force: true });
+  const pc = ssgan(['train', '--dataset', 'CIFAR10-JPEG', '--model', 'paper-cifar', '--num-labeled', '4000', '--max-training-steps', '20', '--log-step', '10', '--output-save-step', '1000000', '--train-dir', p], { quiet: true });
+  const secPerStep = median([...pc.stdout.matchAll(/\[train step +\d+\].*\(([\d.]+) sec\/batch/g)].map((m) => Number(m[1])));
+  figure('paper-cifar step (D + G update, batch 100)', secPerStep, 's', `=> ${(secPerStep * 500 / 60).toFixed(1)} min per epoch of 500 steps`);
+}
+
+function main(): void {
+  const [name, a, b] = process.argv.slice(2);
+  const all: Record<string, () => void> = {
+    speed,
+    memory,
+    load,
+    eval: () => evalSpeed(a),
+    accuracy: () => void accuracy(Number(a ?? 5000)),
+    ssl: () => ssl(Number(a ?? 100), Number(b ?? 1)),
+    cifar: () => cifar(Number(a ?? 2000)),
+  };
+  const names = name ? [name] : ['speed', 'memory', 'load', 'eval'];
+  for (const n of names) {
+    if (!all[n]) throw new Error(`unknown benchmark '${n}': one of ${Object.keys(all).join(', ')}`);
+    all[n]();
+  }
+}
+
+main();

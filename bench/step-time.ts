@@ -1,0 +1,24 @@
+/**
+ * Child process of the speed benchmark: times the seed model's training step through the addon,
+ * exactly as ../shared/reference/ref_ssgan.py times it (random images, 4 warm-up steps, then
+ * alternating D and G steps). Prints "step_s=<seconds>".
+ */
+import { describeModel } from '../src/model/describe';
+import { createModel, native } from '../src/native/addon';
+
+async function main(): Promise<void> {
+  const [h, c, bs, steps, threads] = process.argv.slice(2).map(Number);
+  native().setThreads(threads);
+  const k = 10;
+  const desc = describeModel({ model: 'seed', h, w: h, c, k, nz: 128, normType: 'batch', deconvType: 'bilinear', loss: 'seed' });
+  const m = createModel(desc, { lrG: 1e-4, lrD: 1e-4, beta1: 0.5, clipNorm: 20, seed: 0, device: 'cpu', loss: 'seed', gLoss: 'seed', alpha: 0.9, emaDecay: 0 });
+  const batch = { images: Uint8Array.from({ length: bs * h * h * c }, (_, i) => (i * 2654435761) >>> 24), labels: Int32Array.from({ length: bs }, (_, i) => i % k), n: bs };
+  const step = (s: number) => (s % 2 ? m.trainGenerator(batch, 10) : m.trainDiscriminator(batch, null));
+  for (let s = 0; s < 4; s++) await step(s);
+  const t0 = process.hrtime.bigint();
+  for (let s = 0; s < steps; s++) await step(s);
+  const dt = Number(process.hrtime.bigint() - t0) / 1e9 / steps;
+  process.stdout.write(`h=${h} c=${c} bs=${bs} threads=${native().getThreads()} step_s=${dt.toFixed(4)}\n`);
+}
+
+void main();
