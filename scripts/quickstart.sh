@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 ./bin/ssgan download --dataset MNIST
+rm -rf train_dir/quickstart-MNIST
 ./bin/ssgan train --dataset MNIST --train-dir train_dir/quickstart-MNIST "$@"
 ./bin/ssgan eval --dataset MNIST --checkpoint train_dir/quickstart-MNIST

@@ -20,7 +20,8 @@ export function selectLabeled(train: Int32Array, labels: Int32Array, k: number, 
   byClass.forEach((members, c) => {
     if (members.length < perClass)
       throw new Error(`--num-labeled ${n}: class ${c} has only ${members.length} training examples, fewer than the ${perClass} asked for`);
-    const shuffled = new Random(deriveSeed(seed, c)).shuffle(Int32Array.from(members));
+    // Sorted first, so the choice depends on which examples the split holds, not on their order.
+    const shuffled = new Random(deriveSeed(seed, c)).shuffle(Int32Array.from(members).sort());
     out.push(...shuffled.subarray(0, perClass));
   });
   return Int32Array.from(out.sort((a, b) => a - b));

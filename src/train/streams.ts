@@ -2,7 +2,6 @@
  * The batch streams of a run: labeled (all of the training split, or --num-labeled of it),
  * unlabeled (few-label runs and the Improved-GAN recipe), and test batches for monitoring.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TrainConfig } from '../config';
 import type { Dataset } from '../data/dataset';
@@ -50,7 +49,6 @@ export function stepsPerEpoch(s: Streams, batchSize: number): number {
 export function recordLabeled(trainDir: string, c: TrainConfig, data: Dataset, s: Streams): void {
   if (!s.labeledIndices) return;
   const file = path.join(trainDir, 'labeled.json');
-  if (fs.existsSync(file)) return;
   const ids = Array.from(s.labeledIndices, (i) => data.ids[i]);
   writeFileAtomic(file, JSON.stringify({ numLabeled: c.numLabeled, labelSeed: c.labelSeed, unlabeled: c.unlabeled, ids }, null, 1));
 }

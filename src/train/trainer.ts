@@ -20,7 +20,7 @@ import { deriveSeed, Random } from '../util/random';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint';
 import { splitAccuracy } from './full-test';
 import { buildModel, modelConfigFor, type BuiltModel } from './model';
-import { gather } from './sampler';
+import { gather, type Batch } from './sampler';
 import { openStreams, recordLabeled, snapshot, stepsPerEpoch, type Streams } from './streams';
 
 /** Samples in each progress grid, drawn once from a fixed z so grids are comparable over time. */
@@ -60,16 +60,20 @@ async function openSession(cli: TrainConfig): Promise<Session> {
     const ck = await loadCheckpoint(cli.checkpoint, { threads: cli.threads, device: cli.device });
     // The checkpoint fixes the model and data; the command line may extend the run.
     const config: TrainConfig = { ...ck.meta.config, maxTrainingSteps: cli.maxTrainingSteps, maxEpochs: cli.maxEpochs ?? ck.meta.config.maxEpochs, threads: cli.threads, device: cli.device, checkpoint: cli.checkpoint };
-    const data = await loadDataset(ck.meta.dataset.dir, { split: config.split, seed: config.seed });
+    const data = await loadDataset(ck.meta.dataset.dir, { split: config.split });
     const streams = openStreams(config, data, ck.meta);
     return { config, data, built: ck, trainDir: path.dirname(ck.dir), startStep: ck.step, streams };
   }
   const dir = resolveDatasetDir({ dataset: cli.dataset, datasetDir: cli.datasetDir, dataDir: cli.dataDir });
-  const data = await loadDataset(dir, { split: cli.split, seed: cli.seed });
+  // --split seed is the seed project's own 80/20 shuffle (its seed, not --seed), as `ssgan eval` uses.
+  const data = await loadDataset(dir, { split: cli.split });
   const config: TrainConfig = { ...cli, dataset: cli.datasetDir ? data.name : cli.dataset };
-  const built = buildModel(config, modelConfigFor(config, data));
+  const trainDir = config.trainDir ?? defaultTrainDir(config);
+  if (fs.existsSync(trainDir) && fs.readdirSync(trainDir).some((f) => /^model-\d+$/.test(f)))
+    throw new Error(`--train-dir ${trainDir} already holds checkpoints: resume with --checkpoint ${trainDir}, or choose another --train-dir`);
   const streams = openStreams(config, data);
-  return { config, data, built, trainDir: config.trainDir ?? defaultTrainDir(config), startStep: 0, streams };
+  const built = buildModel(config, modelConfigFor(config, data));
+  return { config, data, built, trainDir, startStep: 0, streams };
 }
 
 export async function train(cli: TrainConfig, out: NodeJS.WriteStream = process.stdout): Promise<TrainResult> {
@@ -135,30 +139,34 @@ export async function train(cli: TrainConfig, out: NodeJS.WriteStream = process.
         const f = lrFactorAt(c, epoch);
         model.setLearningRates(c.learningRateG * f, c.learningRateD * f);
       }
-      const labeled = streams.labeled.next(data, B);
+      const unlabeled = () => streams.unlabeled?.next(data, B, false) ?? null;
+      let real: Batch;
       if (c.loss === 'improved-gan') {
         // The paper's iteration: D on labeled + unlabeled + generated, then G.
-        Object.assign(latest, await model.trainDiscriminator(labeled, streams.unlabeled!.next(data, B, false)));
-        Object.assign(latest, await model.trainGenerator(streams.unlabeled!.next(data, B, false), 0));
+        real = streams.labeled.next(data, B);
+        Object.assign(latest, await model.trainDiscriminator(real, unlabeled()));
+        Object.assign(latest, await model.trainGenerator(unlabeled()!, 0));
       } else if (step % (c.updateRate + 1) > 0) {
         // The seed trains G update_rate times per D update; the real batch feeds the reconstruction loss.
-        Object.assign(latest, await model.trainGenerator(streams.unlabeled?.next(data, B, false) ?? labeled, reconWeightAt(c, step)));
+        real = unlabeled() ?? streams.labeled.next(data, B);
+        Object.assign(latest, await model.trainGenerator(real, reconWeightAt(c, step)));
       } else {
-        Object.assign(latest, await model.trainDiscriminator(labeled, streams.unlabeled?.next(data, B, false) ?? null));
+        real = streams.labeled.next(data, B);
+        Object.assign(latest, await model.trainDiscriminator(real, unlabeled()));
       }
       const secPerBatch = Number(process.hrtime.bigint() - t0) / 1e9;
       step += 1;
       progress.update(step, { d_loss: latest.d_loss ?? NaN, g_loss: latest.g_loss ?? NaN, accuracy: latest.accuracy ?? NaN });
 
-      if (step % c.logStep === 0) progress.line(logLine('train', step, latest, secPerBatch, labeled.n));
+      if (step % c.logStep === 0) progress.line(logLine('train', step, latest, secPerBatch, real.n));
       if (step % c.writeSummaryStep === 0) {
         const record = { ...latest, recon_weight: c.loss === 'seed' ? reconWeightAt(c, step - 1) : 0, GAN_loss: (latest.d_loss ?? 0) + (latest.g_loss ?? 0) };
         for (const [k, v] of Object.entries(record)) events.scalar(`loss/${k}`, v as number, step);
         metrics.write({ step, split: 'train', ...record, sec_per_batch: secPerBatch });
         const fakes = imageGrid(toPixels(await model.generate(z.subarray(0, SUMMARY_IMAGES * c.nZ), SUMMARY_IMAGES)), SUMMARY_IMAGES, data.h, data.w, data.c);
         events.image('img/fake', fakes.png, fakes.height, fakes.width, data.c, step);
-        const n = Math.min(labeled.n, SUMMARY_IMAGES);
-        const reals = imageGrid(labeled.images.subarray(0, n * data.h * data.w * data.c), n, data.h, data.w, data.c);
+        const n = Math.min(real.n, SUMMARY_IMAGES);
+        const reals = imageGrid(real.images.subarray(0, n * data.h * data.w * data.c), n, data.h, data.w, data.c);
         events.image('img/real', reals.png, reals.height, reals.width, data.c, step);
       }
       if (step % c.testSampleStep === 0) {

@@ -1,0 +1,65 @@
+/**
+ * `ssgan train` errors: a non-zero exit, one line naming the flag or file, and no train dir left
+ * behind when the failure happens before training starts.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, test } from 'node:test';
+import { tmpDir } from '../helpers/model';
+import { fixtureCopy, repoRoot } from '../helpers/train-fixture';
+
+const BIN = path.join(repoRoot(), 'bin', 'ssgan');
+const work = tmpDir('cli');
+const data = fixtureCopy();
+
+after(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.rmSync(path.dirname(data), { recursive: true, force: true });
+});
+
+interface Run { code: number | null; stdout: string; stderr: string; cwd: string }
+
+/** Runs `ssgan train ...` in a fresh working directory (where the default train_dir would go). */
+function ssganTrain(name: string, args: string[]): Promise<Run> {
+  const cwd = path.join(work, name);
+  fs.mkdirSync(cwd);
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, 'train', '--threads', '1', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
+    p.on('error', reject);
+    p.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr, cwd }); });
+  });
+}
+
+function assertFailsEarly(r: Run, message: RegExp, trainDir?: string): void {
+  assert.notEqual(r.code, 0, `exit code ${r.code}; stderr: ${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got: ${r.stderr}`);
+  assert.match(lines[0], message);
+  assert.doesNotMatch(r.stdout, /Train Dir:/);
+  assert.deepEqual(fs.readdirSync(r.cwd), [], `nothing written to the working directory (default train_dir): ${fs.readdirSync(r.cwd)}`);
+  if (trainDir) assert.ok(!fs.existsSync(trainDir), `${trainDir} was left behind`);
+}
+
+test('train errors exit non-zero with one line naming the flag or file, and leave no train dir', async () => {
+  const missing = path.join(work, 'no-such-dataset');
+  const dirs = { missing: path.join(work, 'run-missing'), norm: path.join(work, 'run-norm'), decay: path.join(work, 'run-decay') };
+  const [a, b, c, d] = await Promise.all([
+    ssganTrain('missing', ['--dataset-dir', missing, '--train-dir', dirs.missing]),
+    ssganTrain('norm', ['--dataset-dir', data, '--norm-type', 'bogus', '--train-dir', dirs.norm]),
+    // No --train-dir: the default train_dir/<prefix>-... under the working directory must not appear either.
+    ssganTrain('labels', ['--dataset-dir', data, '--num-labeled', '7', '--max-training-steps', '1']),
+    ssganTrain('decay', ['--dataset-dir', data, '--lr-decay-start', '3', '--train-dir', dirs.decay]),
+  ]);
+  assertFailsEarly(a, new RegExp(`^ssgan train: ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: dataset folder not found`), dirs.missing);
+  assertFailsEarly(b, /^ssgan train: --norm-type bogus: must be one of batch, instance, none$/, dirs.norm);
+  assertFailsEarly(c, /^ssgan train: --num-labeled 7: must be a multiple of the 10 classes/);
+  assertFailsEarly(d, /^ssgan train: --lr-decay-start 3: needs --max-epochs/, dirs.decay);
+  // The dataset cache may be written beside the data, but nothing else is.
+  assert.deepEqual(fs.readdirSync(data).filter((f) => f !== 'data.packed').sort(), ['data.hdf5', 'id.txt']);
+});

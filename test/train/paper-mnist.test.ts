@@ -1,0 +1,214 @@
+/**
+ * paper-mnist (issue 6): data-dependent initialisation by hand, steps with finite losses, the
+ * classifier's moving average, save -> load -> identical outputs and next steps, and ONNX export of
+ * a checkpoint (its moving average) with onnxruntime parity.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { DEFAULTS, modelDefaults, type TrainConfig } from '../../src/config';
+import { loadDataset, type Dataset } from '../../src/data/dataset';
+import { OnnxClassifier } from '../../src/eval/onnx-classifier';
+import { OnnxGenerator } from '../../src/eval/onnx-generator';
+import { exportCheckpoint, usesEma } from '../../src/export/from-checkpoint';
+import type { Dense, Layer } from '../../src/model/layers';
+import { createModel, type Batch, type NativeModel, type Weights } from '../../src/native/addon';
+import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../../src/train/checkpoint';
+import { buildModel, modelConfigFor, type BuiltModel } from '../../src/train/model';
+import { gather } from '../../src/train/sampler';
+import { maxAbsDiff, tmpDir } from '../helpers/model';
+import { fixtureCopy } from '../helpers/train-fixture';
+
+const INIT_N = 100;
+const B = 20;
+const EMA = 0.9;
+
+let dataDir = '';
+let work = '';
+let data: Dataset;
+let initBatch: Batch;
+
+function config(over: Partial<TrainConfig> = {}): TrainConfig {
+  return { ...DEFAULTS, ...modelDefaults('paper-mnist'), model: 'paper-mnist', datasetDir: dataDir, threads: 2, device: 'cpu', seed: 3, batchSize: B, emaDecay: EMA, ...over };
+}
+
+function build(over: Partial<TrainConfig> = {}): BuiltModel {
+  const c = config(over);
+  return buildModel(c, modelConfigFor(c, data));
+}
+
+const batchAt = (start: number, n: number, labeled = true): Batch => gather(data, data.train.subarray(start, start + n), labeled);
+
+before(async () => {
+  dataDir = fixtureCopy();
+  work = tmpDir('paper-mnist');
+  data = await loadDataset(dataDir, { split: 'official', seed: 0 });
+  initBatch = batchAt(0, INIT_N);
+});
+
+after(() => {
+  fs.rmSync(path.dirname(dataDir), { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+/** x [n, inF] -> x W^T + b with W = g v / ||v|| (rows), in float64. */
+function denseWN(x: Float64Array, n: number, l: Dense, w: Weights, net: string): Float64Array {
+  const v = w[`${net}.${l.name}.v`].data, g = w[`${net}.${l.name}.g`].data, b = w[`${net}.${l.name}.bias`].data;
+  assert.deepEqual(w[`${net}.${l.name}.v`].shape, [l.outF, l.inF]);
+  const out = new Float64Array(n * l.outF);
+  for (let o = 0; o < l.outF; o++) {
+    const row = v.subarray(o * l.inF, (o + 1) * l.inF);
+    let norm = 0;
+    for (let i = 0; i < l.inF; i++) norm += row[i] * row[i];
+    const scale = g[o] / Math.sqrt(norm);
+    for (let e = 0; e < n; e++) {
+      let s = 0;
+      const xe = e * l.inF;
+      for (let i = 0; i < l.inF; i++) s += row[i] * x[xe + i];
+      out[e * l.outF + o] = s * scale + b[o];
+    }
+  }
+  return out;
+}
+
+/** Per output channel mean and (population) standard deviation of [n, f] values. */
+function channelStats(y: Float64Array, n: number, f: number): { mean: number[]; std: number[] } {
+  const mean: number[] = [], std: number[] = [];
+  for (let o = 0; o < f; o++) {
+    let s = 0, s2 = 0;
+    for (let e = 0; e < n; e++) s += y[e * f + o];
+    const mu = s / n;
+    for (let e = 0; e < n; e++) s2 += (y[e * f + o] - mu) ** 2;
+    mean.push(mu);
+    std.push(Math.sqrt(s2 / n));
+  }
+  return { mean, std };
+}
+
+const pixels01 = (b: Batch): Float64Array => Float64Array.from(b.images, (p) => p / 255); // the affine [-1, 1] -> [0, 1]
+
+test('data-dependent init: every weight-normalised layer starts at mean 0, std initScale on the init batch (noise-free twin, by hand)', async () => {
+  // The paper-mnist layers with the Gaussian noise set to 0, so each layer's input is known exactly.
+  const built = build();
+  const desc = { ...built.desc, discriminator: built.desc.discriminator.map((l): Layer => (l.op === 'noise' ? { ...l, std: 0 } : l)) };
+  const m = createModel(desc, { lrG: 3e-3, lrD: 3e-3, beta1: 0.5, clipNorm: 0, seed: 3, device: 'cpu', loss: 'improved-gan', gLoss: 'feature-matching', alpha: 0.9, emaDecay: 0 });
+  await m.initFromData(initBatch);
+  const w = m.weights();
+  let x = pixels01(initBatch);
+  let checked = 0;
+  for (const l of desc.discriminator) {
+    if (l.op === 'dense') {
+      const y = denseWN(x, INIT_N, l, w, 'D');
+      const target = l.initScale ?? 1;
+      const { mean, std } = channelStats(y, INIT_N, l.outF);
+      const worstMean = Math.max(...mean.map(Math.abs)), worstStd = Math.max(...std.map((s) => Math.abs(s / target - 1)));
+      assert.ok(worstMean < 1e-3 * target, `${l.name}: channel means up to ${worstMean}`);
+      assert.ok(worstStd < 1e-3, `${l.name}: channel std off ${target} by up to ${(worstStd * 100).toFixed(3)}%`);
+      x = y;
+      checked++;
+    } else if (l.op === 'act') {
+      assert.equal(l.fn, 'relu');
+      x = x.map((v) => Math.max(0, v));
+    }
+  }
+  assert.equal(checked, 6, 'fc1..fc5 and fc_logits');
+  // The same hand computation is the classifier's forward pass (eval mode: noise off, fake logit 0).
+  const logits = await m.classify(initBatch.images, INIT_N);
+  const byHand = new Float32Array(INIT_N * 11);
+  for (let e = 0; e < INIT_N; e++) byHand.set(x.subarray(e * 10, e * 10 + 10), e * 11);
+  assert.ok(maxAbsDiff(logits, byHand) < 1e-4, `classify vs by hand: ${maxAbsDiff(logits, byHand)}`);
+});
+
+test('data-dependent init of the real model (input noise 0.3): fc1 ~ mean 0, std 1, within the noise\'s sampling error', async (t) => {
+  const { model: m, desc } = build();
+  const before = m.weights();
+  await m.initFromData(initBatch);
+  const w = m.weights();
+  assert.ok(maxAbsDiff(w['D.fc1.g'].data, before['D.fc1.g'].data) > 1e-3, 'init changed the gains');
+  assert.deepEqual(w['D.fc1.v'].data, before['D.fc1.v'].data, 'init keeps the directions');
+  const fc1 = desc.discriminator.find((l): l is Dense => l.op === 'dense' && l.name === 'fc1')!;
+  // Clean pre-activations t = u.x (u = v/||v||); the init pass saw t + u.n with n ~ N(0, 0.3^2), u.n ~ N(0, 0.09).
+  const unit: Weights = { ...w, 'D.fc1.g': { shape: [fc1.outF], data: new Float32Array(fc1.outF).fill(1) }, 'D.fc1.bias': { shape: [fc1.outF], data: new Float32Array(fc1.outF) } };
+  const { mean, std } = channelStats(denseWN(pixels01(initBatch), INIT_N, fc1, unit, 'D'), INIT_N, fc1.outF);
+  const g = w['D.fc1.g'].data, b = w['D.fc1.bias'].data;
+  const stdErr: number[] = [], meanZ: number[] = [];
+  for (let o = 0; o < fc1.outF; o++) {
+    stdErr.push(g[o] * Math.sqrt(std[o] ** 2 + 0.09) - 1); // std of g (t + u.n) should be 1
+    meanZ.push(Math.abs(b[o] + g[o] * mean[o]) / (g[o] * 0.3 / Math.sqrt(INIT_N))); // the noise's batch mean, in its own std units
+  }
+  const avg = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+  const absErr = stdErr.map(Math.abs);
+  t.diagnostic(`std / 1 - 1: mean ${avg(stdErr).toFixed(4)}, mean |.| ${avg(absErr).toFixed(4)}, max |.| ${Math.max(...absErr).toFixed(4)}; |mean| / noise se: mean ${avg(meanZ).toFixed(3)}, max ${Math.max(...meanZ).toFixed(3)}`);
+  // The sample variance of the noise term scatters each channel's std by several per cent, without bias.
+  assert.ok(Math.abs(avg(stdErr)) < 0.02 && avg(absErr) < 0.1 && Math.max(...absErr) < 0.4, `std error: mean ${avg(stdErr)}, mean |.| ${avg(absErr)}, max |.| ${Math.max(...absErr)}`);
+  assert.ok(avg(meanZ) < 1.1 && Math.max(...meanZ) < 5, `mean error in noise std units: mean ${avg(meanZ)}, max ${Math.max(...meanZ)}`);
+});
+
+async function stepBoth(a: NativeModel, b: NativeModel, at: number): Promise<void> {
+  const lab = batchAt(at, B), unl = batchAt(at + B, B, false), real = batchAt(at + 2 * B, B, false);
+  assert.deepEqual(await b.trainDiscriminator(lab, unl), await a.trainDiscriminator(lab, unl));
+  assert.deepEqual(await b.trainGenerator(real, 0), await a.trainGenerator(real, 0));
+}
+
+test('paper-mnist steps with finite losses, keeps a moving average, saves, resumes exactly, and exports the average with parity', async (t) => {
+  const built = build();
+  const m = built.model;
+  await m.initFromData(initBatch);
+  assert.deepEqual(m.weights(true)['D.fc1.g'], m.weights()['D.fc1.g'], 'the average starts at the initialised weights');
+  for (let s = 0; s < 3; s++) {
+    const emaBefore = m.weights(true);
+    const d = await m.trainDiscriminator(batchAt(10 * s, B), batchAt(10 * s + 50, B, false));
+    for (const k of ['d_loss', 'd_loss_real', 'd_loss_unlabeled', 'd_loss_fake', 's_loss', 'accuracy'] as const) assert.ok(Number.isFinite(d[k]), `${k}: ${d[k]}`);
+    const emaAfter = m.weights(true), now = m.weights();
+    // ema <- 0.9 ema + 0.1 w after each discriminator update
+    for (const k of ['D.fc1.v', 'D.fc3.g', 'D.fc_logits.bias']) {
+      const expected = emaBefore[k].data.map((v, i) => EMA * v + (1 - EMA) * now[k].data[i]);
+      assert.ok(maxAbsDiff(emaAfter[k].data, expected) < 1e-6, `${k} average`);
+    }
+    const g = await m.trainGenerator(batchAt(10 * s + 100, B, false), 0);
+    assert.ok(Number.isFinite(g.g_loss) && g.g_loss! >= 0, `feature-matching g_loss ${g.g_loss}`);
+  }
+  const images = batchAt(0, 30).images;
+  const emaLogits = await m.classify(images, 30, true), rawLogits = await m.classify(images, 30, false);
+  assert.ok(maxAbsDiff(emaLogits, rawLogits) > 1e-4, 'the average differs from the current weights');
+
+  // Save through the checkpoint format, then load into a freshly built model (another seed).
+  const c = config();
+  const meta: CheckpointMeta = {
+    format: 'ssgan-checkpoint', version: 1, step: 3, config: c, modelConfig: built.desc.config,
+    dataset: { name: data.name, dir: data.dir, classNames: data.classNames }, sampler: {},
+  };
+  const dir = await saveCheckpoint(path.join(work, 'run'), meta, m);
+  const ck = await loadCheckpoint(dir, { seed: 99, threads: 2, device: 'cpu' });
+  assert.ok(usesEma(ck));
+  assert.deepEqual(await ck.model.classify(images, 30, true), emaLogits);
+  assert.deepEqual(await ck.model.classify(images, 30, false), rawLogits);
+  for (const ema of [false, true]) {
+    const wa = m.weights(ema), wb = ck.model.weights(ema);
+    for (const k of Object.keys(wa)) assert.deepEqual(wb[k], wa[k], `${k}${ema ? ' (average)' : ''}`);
+  }
+  // Resumed: optimiser moments and the noise generator came along, so the next steps agree exactly.
+  await stepBoth(m, ck.model, 0);
+  await stepBoth(m, ck.model, 40);
+
+  // Export the checkpoint (its moving average) and compare onnxruntime with the addon.
+  const ck2 = await loadCheckpoint(dir, { threads: 2, device: 'cpu' });
+  const files = await exportCheckpoint(ck2, path.join(work, 'onnx'));
+  const cls = await OnnxClassifier.open(files.classifier, { threads: 1 });
+  const gen = await OnnxGenerator.open(files.generator, { threads: 1 });
+  try {
+    const onnx = (await cls.classify(images, 30)).logits;
+    const d = maxAbsDiff(onnx, emaLogits);
+    assert.ok(d <= 1e-4, `onnxruntime vs classify(ema): max |diff| ${d}`);
+    assert.ok(maxAbsDiff(onnx, rawLogits) > 10 * d, 'the export holds the average, not the current weights');
+    const z = ck2.model.sampleZ(7);
+    const fromOnnx = (await gen.generate(z, 7)).map((v) => v / 127.5 - 1);
+    const di = maxAbsDiff(fromOnnx, await ck2.model.generate(z, 7));
+    assert.ok(di <= 1e-4, `generator: max |diff| ${di}`);
+    t.diagnostic(`onnxruntime vs addon: logits ${d.toExponential(2)} (vs current weights ${maxAbsDiff(onnx, rawLogits).toExponential(2)}), images ${di.toExponential(2)}`);
+  } finally {
+    await cls.release();
+    await gen.release();
+  }
+});
