@@ -1,6 +1,7 @@
 // Node-API surface of the addon. This file only translates between JS values and Trainer calls;
 // heavy calls run on libuv's pool (TaskWorker) and settle a Promise; C++ exceptions become
 // rejected Promises (or thrown JS errors for synchronous calls) carrying their message.
+#include <malloc.h>
 #include <napi.h>
 #include <functional>
 #include <memory>
@@ -388,6 +389,10 @@ Napi::Value CudaAvailable(const Napi::CallbackInfo& info) { return Napi::Boolean
 Napi::Value TorchVersion(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), TORCH_VERSION); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // A training step allocates and frees the same large activation buffers every time. glibc would
+  // serve each from a fresh mmap (and page-fault it in again); keeping them on the heap reuses them.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   exports.Set("Model", Model::Init(env));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));

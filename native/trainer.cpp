@@ -42,9 +42,8 @@ Trainer::Trainer(ModelSpec spec, TrainOptions opts)
     auto bsrc = d_->named_buffers(), bdst = dEma_->named_buffers();
     for (auto& b : bsrc) bdst[b.key()].copy_(b.value());
   }
-  auto adam = [&](double lr) { return torch::optim::AdamOptions(lr).betas({opts_.beta1, 0.999}); };
-  optD_ = std::make_unique<torch::optim::Adam>(d_->parameters(), adam(opts_.lrD));
-  optG_ = std::make_unique<torch::optim::Adam>(g_->parameters(), adam(opts_.lrG));
+  optD_ = std::make_unique<Adam>(d_->parameters(), opts_.lrD, opts_.beta1);
+  optG_ = std::make_unique<Adam>(g_->parameters(), opts_.lrG, opts_.beta1);
 }
 
 torch::Tensor Trainer::toModelInput(const torch::Tensor& nhwc) const {
@@ -96,7 +95,7 @@ Losses Trainer::trainDiscriminator(const torch::Tensor& images, const torch::Ten
     out["d_loss_real"] = lossReal.item<double>();
     out["d_loss_fake"] = lossFake.item<double>();
   }
-  optD_->zero_grad();
+  optD_->zeroGrad();
   loss.backward();
   clip(*d_, opts_.clipNorm);
   optD_->step();
@@ -108,9 +107,29 @@ Losses Trainer::trainDiscriminator(const torch::Tensor& images, const torch::Ten
   return out;
 }
 
+namespace {
+
+// Freezes a network's parameters for the scope: gradients still flow through it to its input, but
+// no weight gradients are computed (the generator step needs none for the discriminator).
+class Frozen {
+ public:
+  explicit Frozen(torch::nn::Module& net) : params_(net.parameters()) {
+    for (auto& p : params_) p.requires_grad_(false);
+  }
+  ~Frozen() {
+    for (auto& p : params_) p.requires_grad_(true);
+  }
+
+ private:
+  std::vector<torch::Tensor> params_;
+};
+
+}  // namespace
+
 Losses Trainer::trainGenerator(const torch::Tensor& images, const torch::Tensor& labels, double reconWeight) {
   d_->train();
   g_->train();
+  Frozen frozenD(*d_);
   auto real = toModelInput(images);
   auto fake = fakeBatch(real.size(0));
   Losses out;
@@ -129,11 +148,10 @@ Losses Trainer::trainGenerator(const torch::Tensor& images, const torch::Tensor&
     // The annealed reconstruction term pulls early samples towards real images.
     loss = reconWeight > 0 ? adversarial + torch::nn::functional::huber_loss(fake, real) * reconWeight : adversarial;
   }
-  optG_->zero_grad();
+  optG_->zeroGrad();
   loss.backward();
   clip(*g_, opts_.clipNorm);
   optG_->step();
-  optD_->zero_grad();  // the pass through D left gradients there; D's step must not see them
   out["g_loss"] = loss.item<double>();
   return out;
 }
@@ -187,8 +205,8 @@ void Trainer::initFromData(const torch::Tensor& images) {
 }
 
 void Trainer::setLearningRates(double lrG, double lrD) {
-  for (auto& group : optG_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lrG);
-  for (auto& group : optD_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lrD);
+  optG_->setLearningRate(lrG);
+  optD_->setLearningRate(lrD);
 }
 
 void Trainer::updateEma() {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <torch/torch.h>
+#include "adam.h"
 #include "net.h"
 #include "spec.h"
 
@@ -54,7 +55,7 @@ class Trainer {
   torch::Device device_;
   torch::Generator gen_;
   Net d_, g_, dEma_;
-  std::unique_ptr<torch::optim::Adam> optD_, optG_;
+  std::unique_ptr<Adam> optD_, optG_;
   std::mutex mutex_;
 };
 

@@ -2,7 +2,7 @@
 // and the data.packed cache) and the in-memory form the trainer consumes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { withTempDir, writeFileAtomic } from './fs-atomic';
+import { withTempDir, writeFileAtomic } from '../util/atomic';
 import { readSeedHdf5 } from './hdf5/seed-reader';
 import { writeSeedHdf5 } from './hdf5/seed-writer';
 import { fingerprint, readPacked, writePacked, PackedData } from './packed-cache';

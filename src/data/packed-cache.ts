@@ -2,7 +2,7 @@
 // are one sequential read instead of one HDF5 lookup per example. It records the size and mtime of
 // data.hdf5 and id.txt it was built from, and is ignored (and rebuilt) when either changes.
 import * as fs from 'node:fs';
-import { withTempFile, writeAll } from './fs-atomic';
+import { withTempFile, writeAll } from '../util/atomic';
 
 const MAGIC = 'SSGANPK1';
 const ALIGN = 64;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { NativeModel } from '../native/addon';
 import { loadH5wasm } from '../data/hdf5/h5wasm';
 import { imageGrid } from '../summary/grid';
-import { tempNameFor, writeFileAtomic } from '../util/atomic';
+import { tempSibling, writeFileAtomic } from '../util/atomic';
 import { uniformNoise } from './noise';
 import type { OnnxGenerator } from './onnx-generator';
 
@@ -37,7 +37,7 @@ function isHdf5(file: string): boolean {
 
 async function writeHdf5(file: string, s: Samples): Promise<void> {
   const h5 = await loadH5wasm();
-  const tmp = tempNameFor(file);
+  const tmp = tempSibling(file);
   try {
     const f = new h5.File(tmp, 'w');
     f.create_dataset({ name: 'image', data: s.images, shape: [s.n, s.h, s.w, s.c], dtype: '<B' });

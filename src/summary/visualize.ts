@@ -2,7 +2,7 @@
 // DIR/training.gif and DIR/plots/<metric>.png.
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '../util/atomic';
 import { readMetrics } from './metrics-reader';
 import { buildPlotSpec, PLOT_WIDTH, PlotInfo } from './plot-spec';
 import { renderChartPng } from './render-chart';

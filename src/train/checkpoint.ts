@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TrainConfig } from '../config';
 import type { ModelConfig } from '../model/describe';
-import { writeDirAtomic, writeFileAtomic } from '../util/atomic';
+import { withTempDir, writeFileAtomic } from '../util/atomic';
 import { buildModel, type BuiltModel } from './model';
 import type { SamplerState } from './sampler';
 
@@ -31,7 +31,7 @@ const STATE = 'state.pt';
 
 export async function saveCheckpoint(trainDir: string, meta: CheckpointMeta, model: BuiltModel['model']): Promise<string> {
   const dir = path.join(trainDir, `model-${meta.step}`);
-  await writeDirAtomic(dir, async (tmp) => {
+  await withTempDir(dir, async (tmp) => {
     await model.save(path.join(tmp, STATE));
     writeFileAtomic(path.join(tmp, META), JSON.stringify(meta, null, 1));
   });

@@ -16,6 +16,7 @@ import { EventWriter } from '../summary/events';
 import { imageGrid } from '../summary/grid';
 import { MetricsLog } from '../summary/metrics';
 import { Progress } from '../summary/progress';
+import { writeFileAtomic } from '../util/atomic';
 import { deriveSeed, Random } from '../util/random';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint';
 import { splitAccuracy } from './full-test';
@@ -118,7 +119,7 @@ export async function train(cli: TrainConfig, out: NodeJS.WriteStream = process.
   });
   const checkpointAt = async (step: number): Promise<{ dir: string; accuracy: number }> => {
     const grid = imageGrid(toPixels(await model.generate(z, GRID_SAMPLES)), GRID_SAMPLES, data.h, data.w, data.c);
-    fs.writeFileSync(path.join(trainDir, 'samples', `sample-${step}.png`), grid.png);
+    writeFileAtomic(path.join(trainDir, 'samples', `sample-${step}.png`), grid.png);
     const dir = await saveCheckpoint(trainDir, meta(step), model);
     const t = await splitAccuracy(model, data, data.test);
     metrics.write({ step, split: 'test-full', accuracy: t.accuracy, errors: t.errors, examples: t.examples });

@@ -8,7 +8,7 @@
 // the few structures ourselves also makes a 100k-group file take about a second instead of minutes.
 // h5py and h5wasm read these files in the tests.
 import * as fs from 'node:fs';
-import { writeAll } from '../fs-atomic';
+import { writeAll } from '../../util/atomic';
 
 const LEAF_K = 4; // symbol-table node holds up to 2*LEAF_K entries (HDF5 default)
 const INTERNAL_K = 16; // B-tree node holds up to 2*INTERNAL_K children (HDF5 default)
