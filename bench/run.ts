@@ -59,7 +59,7 @@ function accuracy(steps: number): string {
   const t = ssgan(['train', '--dataset', 'MNIST', '--max-training-steps', String(steps), '--train-dir', dir]);
   const e = JSON.parse(ssgan(['eval', '--dataset', 'MNIST', '--checkpoint', dir, '--json'], { quiet: true }).stdout);
   console.log(`accuracy: ssgan train --dataset MNIST (defaults) for ${steps} steps, then ssgan eval (onnxruntime) on the 10,000 test digits`);
-  figure('test accuracy', e.metrics.accuracy * 100, '%', steps >= 15000 ? 'target >= 98.4%' : 'target >= 97.8% at 5,000 steps');
+  figure('test accuracy', e.accuracy * 100, '%', steps >= 15000 ? 'target >= 98.4%' : 'target >= 97.8% at 5,000 steps');
   figure('training wall time', t.seconds, 's', `${((t.seconds / steps) * 1000).toFixed(0)} ms/step incl. logging and checkpoints`);
   figure('peak RSS', t.peakRssMb, 'MB');
   return dir;
@@ -69,11 +69,11 @@ function evalSpeed(ckpt?: string): void {
   ensureMnist();
   const dir = ckpt ?? (fs.existsSync(path.join(ROOT, 'train_dir', 'bench-MNIST-5000')) ? path.join(ROOT, 'train_dir', 'bench-MNIST-5000') : accuracy(500));
   const e = JSON.parse(ssgan(['eval', '--dataset', 'MNIST', '--checkpoint', dir, '--backend', 'both', '--json'], { quiet: true }).stdout);
-  console.log(`eval: MNIST test set (10,000 digits), ${dir}, step ${e.source.step}`);
+  console.log(`eval: MNIST test set (10,000 digits), ${e.checkpoint}, step ${e.step}`);
   for (const b of e.backends) figure(`${b.backend} throughput`, b.imagesPerSecond, 'images/s');
   const [onnx, torch] = ['onnx', 'torch'].map((n) => e.backends.find((b: { backend: string }) => b.backend === n));
   figure('ratio onnx / torch', onnx.imagesPerSecond / torch.imagesPerSecond, 'x', 'target >= 1.0');
-  figure('ONNX accuracy', e.metrics.accuracy * 100, '%');
+  figure('ONNX accuracy', e.accuracy * 100, '%');
   figure('labels that differ between backends', e.disagreements?.count ?? 0);
 }
 
@@ -99,7 +99,7 @@ function cifar(steps: number): void {
   fs.rmSync(dir, { recursive: true, force: true });
   const t = ssgan(['train', '--dataset', 'CIFAR10-JPEG', '--max-training-steps', String(steps), '--train-dir', dir]);
   const e = JSON.parse(ssgan(['eval', '--dataset', 'CIFAR10-JPEG', '--checkpoint', dir, '--json'], { quiet: true }).stdout);
-  figure(`seed model, ${steps} steps: test accuracy`, e.metrics.accuracy * 100, '%', `${t.seconds.toFixed(0)} s of training`);
+  figure(`seed model, ${steps} steps: test accuracy`, e.accuracy * 100, '%', `${t.seconds.toFixed(0)} s of training`);
   const p = path.join(ROOT, 'train_dir', 'bench-paper-cifar');
   fs.rmSync(p, { recursive: true, force: true });
   const pc = ssgan(['train', '--dataset', 'CIFAR10-JPEG', '--model', 'paper-cifar', '--num-labeled', '4000', '--max-training-steps', '20', '--log-step', '10', '--output-save-step', '1000000', '--train-dir', p], { quiet: true });

@@ -328,10 +328,11 @@ class Model : public Napi::ObjectWrap<Model> {
     return guarded(info.Env(), [&]() -> Napi::Value {
       if (!info[0].IsString()) throw std::runtime_error("a file path is required");
       std::string file = info[0].As<Napi::String>().Utf8Value();
+      bool weightsOnly = info.Length() > 1 && info[1].ToBoolean();
       auto t = trainer_;
-      return runAsync<bool>(info.Env(), [t, file, save] {
+      return runAsync<bool>(info.Env(), [t, file, save, weightsOnly] {
         std::lock_guard<std::mutex> lock(t->mutex());
-        if (save) t->save(file); else t->load(file);
+        if (save) t->save(file); else t->load(file, weightsOnly);
         return true;
       }, [](Napi::Env e, bool&) -> Napi::Value { return e.Undefined(); });
     });

@@ -261,7 +261,7 @@ void Trainer::save(const std::string& file) {
   archive.save_to(file);
 }
 
-void Trainer::load(const std::string& file) {
+void Trainer::load(const std::string& file, bool weightsOnly) {
   torch::serialize::InputArchive archive;
   archive.load_from(file, torch::kCPU);
   torch::NoGradGuard noGrad;
@@ -273,6 +273,7 @@ void Trainer::load(const std::string& file) {
       throw std::runtime_error(file + ": '" + name + "' has shape " + c10::str(value.sizes()) + ", the model expects " + c10::str(t.sizes()));
     t.copy_(value);
   }
+  if (weightsOnly) return;
   torch::serialize::InputArchive optD, optG;
   archive.read("optim.D", optD);
   archive.read("optim.G", optG);

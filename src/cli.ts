@@ -9,8 +9,7 @@ import { registerTrainCommands } from './train/commands';
 export function buildProgram(): Command {
   const program = new Command('ssgan')
     .description('Semi-supervised GAN toolkit: libtorch training, ONNX export, onnxruntime evaluation')
-    .version(require('../../package.json').version)
-    .showHelpAfterError();
+    .version(require('../../package.json').version);
   registerDataCommands(program);
   registerTrainCommands(program);
   registerEvalCommands(program);

@@ -58,7 +58,8 @@ export interface NativeModel {
   /** Noise for the generator from the model's own seeded generator: [n, n_z]. */
   sampleZ(n: number): Float32Array;
   save(file: string): Promise<void>;
-  load(file: string): Promise<void>;
+  /** `weightsOnly` skips the optimiser and RNG state (inference needs only the networks). */
+  load(file: string, weightsOnly?: boolean): Promise<void>;
   /** Copies of all parameters and buffers; with `ema`, the discriminator's averaged weights. */
   weights(ema?: boolean): Weights;
   /** Replace parameters/buffers by name (tests, imports); shapes must match. */

@@ -66,11 +66,14 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
 
 export interface LoadedCheckpoint extends BuiltModel { dir: string; meta: CheckpointMeta; step: number }
 
-/** Rebuilds the model a checkpoint was written by and loads its state. `overrides` set threads/device. */
-export async function loadCheckpoint(p: string, overrides: Partial<TrainConfig> = {}): Promise<LoadedCheckpoint> {
+/**
+ * Rebuilds the model a checkpoint was written by and loads its state. `overrides` set threads and
+ * device; `purpose` 'resume' also restores both optimisers and the RNG, 'inference' only weights.
+ */
+export async function loadCheckpoint(p: string, overrides: Partial<TrainConfig> = {}, purpose: 'resume' | 'inference' = 'inference'): Promise<LoadedCheckpoint> {
   const dir = resolveCheckpoint(p);
   const meta = readCheckpointMeta(dir);
   const built = buildModel({ ...meta.config, ...overrides }, meta.modelConfig);
-  await built.model.load(path.join(dir, STATE));
+  await built.model.load(path.join(dir, STATE), purpose === 'inference');
   return { ...built, dir, meta, step: meta.step };
 }

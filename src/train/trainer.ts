@@ -58,7 +58,7 @@ interface Session { config: TrainConfig; data: Dataset; built: BuiltModel; train
 
 async function openSession(cli: TrainConfig): Promise<Session> {
   if (cli.checkpoint) {
-    const ck = await loadCheckpoint(cli.checkpoint, { threads: cli.threads, device: cli.device });
+    const ck = await loadCheckpoint(cli.checkpoint, { threads: cli.threads, device: cli.device }, 'resume');
     // The checkpoint fixes the model and data; the command line may extend the run.
     const config: TrainConfig = { ...ck.meta.config, maxTrainingSteps: cli.maxTrainingSteps, maxEpochs: cli.maxEpochs ?? ck.meta.config.maxEpochs, threads: cli.threads, device: cli.device, checkpoint: cli.checkpoint };
     const data = await loadDataset(ck.meta.dataset.dir, { split: config.split });

@@ -180,7 +180,7 @@ test('paper-mnist steps with finite losses, keeps a moving average, saves, resum
     dataset: { name: data.name, dir: data.dir, classNames: data.classNames }, sampler: {},
   };
   const dir = await saveCheckpoint(path.join(work, 'run'), meta, m);
-  const ck = await loadCheckpoint(dir, { seed: 99, threads: 2, device: 'cpu' });
+  const ck = await loadCheckpoint(dir, { seed: 99, threads: 2, device: 'cpu' }, 'resume');
   assert.ok(usesEma(ck));
   assert.deepEqual(await ck.model.classify(images, 30, true), emaLogits);
   assert.deepEqual(await ck.model.classify(images, 30, false), rawLogits);

@@ -50,10 +50,10 @@ async function resumeCase(over: Partial<TrainConfig>): Promise<void> {
   // The batch positions after 8 steps agree (same batch order).
   assert.deepEqual(readCheckpointMeta(path.join(split, 'model-8')).sampler, readCheckpointMeta(path.join(whole, 'model-8')).sampler);
 
-  const a = await loadCheckpoint(resumed.checkpoint, { threads: 2, device: 'cpu' });
-  const b = await loadCheckpoint(once.checkpoint, { threads: 2, device: 'cpu' });
+  const a = await loadCheckpoint(resumed.checkpoint, { threads: 2, device: 'cpu' }, 'resume');
+  const b = await loadCheckpoint(once.checkpoint, { threads: 2, device: 'cpu' }, 'resume');
   // Guard against a vacuous pass: training moved the weights away from step 6.
-  const at6 = await loadCheckpoint(path.join(split, 'model-6'), { threads: 2, device: 'cpu' });
+  const at6 = await loadCheckpoint(path.join(split, 'model-6'), { threads: 2, device: 'cpu' }, 'resume');
   assert.ok(weightDiffs(at6.model.weights(), b.model.weights()).length > 0, 'steps 7-8 changed nothing');
   assert.deepEqual(weightDiffs(a.model.weights(), b.model.weights()), [], 'resumed vs uninterrupted weights');
   if ((over.emaDecay ?? 0) > 0) assert.deepEqual(weightDiffs(a.model.weights(true), b.model.weights(true)), [], 'moving averages');
