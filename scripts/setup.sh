@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Build tools, BLAS (Debian's libtorch falls back to the 30x slower reference BLAS without
-# OpenBLAS), and the tools the tests check our files with (h5py, onnx checker, protobuf, crc32c).
+# OpenBLAS), and the tools the tests check our files with (h5py, the onnx checker, protobuf,
+# crc32c, Pillow, and PyTorch on the same libtorch as an independent reference).
 packages=(build-essential cmake git python3 libopenblas0-pthread
   python3-numpy python3-h5py python3-onnx hdf5-tools python3-protobuf protobuf-compiler python3-crcmod
-  python3-pil fonts-dejavu-core)
+  python3-pil fonts-dejavu-core python3-torch)
 if [ -z "${LIBTORCH:-}" ] && [ -z "${Torch_DIR:-}" ]; then packages+=(libtorch-dev); fi
 command -v node >/dev/null || packages+=(nodejs npm)
 
@@ -29,6 +30,7 @@ echo "setup: npm ci"
 ONNXRUNTIME_NODE_INSTALL=skip npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 echo "setup: building the libtorch addon and the TypeScript sources"
-npm run --silent build:native >/dev/null
+log=$(mktemp)
+npm run --silent build:native >"$log" 2>&1 || { tail -40 "$log"; echo "setup: the libtorch addon did not build (log: $log)"; exit 1; }
 npm run --silent build:ts
 echo "setup: done ($(node -e "const b=require('./build/Release/ssgan_native.node');console.log('libtorch', b.torchVersion(), b.cudaAvailable() ? 'with CUDA' : 'CPU')"))"
