@@ -33,7 +33,7 @@ export function requireFile(file: string, why: string): void {
 
 /** A figure line: "name: value unit (note)". */
 export function figure(name: string, value: number | string, unit = '', note = ''): void {
-  const v = typeof value === 'number' ? (Math.abs(value) >= 100 ? value.toFixed(1) : value.toPrecision(4)) : value;
+  const v = typeof value !== 'number' ? value : Number.isInteger(value) ? String(value) : Math.abs(value) >= 100 ? value.toFixed(1) : value.toPrecision(4);
   process.stdout.write(`  ${name}: ${v}${unit ? ' ' + unit : ''}${note ? `  (${note})` : ''}\n`);
 }
 
