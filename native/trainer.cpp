@@ -212,8 +212,12 @@ void Trainer::setLearningRates(double lrG, double lrD) {
 void Trainer::updateEma() {
   if (!dEma_) return;
   torch::NoGradGuard noGrad;
+  // Warm-up as TensorFlow's ExponentialMovingAverage(num_updates): early on the average follows
+  // the weights closely instead of staying mostly the random initialisation for thousands of steps.
+  ++emaUpdates_;
+  const double decay = std::min(opts_.emaDecay, (1.0 + emaUpdates_) / (10.0 + emaUpdates_));
   auto src = d_->named_parameters(), dst = dEma_->named_parameters();
-  for (auto& p : src) dst[p.key()].mul_(opts_.emaDecay).add_(p.value(), 1 - opts_.emaDecay);
+  for (auto& p : src) dst[p.key()].mul_(decay).add_(p.value(), 1 - decay);
   auto bsrc = d_->named_buffers(), bdst = dEma_->named_buffers();
   for (auto& b : bsrc) bdst[b.key()].copy_(b.value());
 }
@@ -258,6 +262,7 @@ void Trainer::save(const std::string& file) {
   archive.write("optim.D", optD);
   archive.write("optim.G", optG);
   archive.write("rng", gen_.get_state());
+  archive.write("ema.updates", torch::tensor(emaUpdates_));
   archive.save_to(file);
 }
 
@@ -279,8 +284,9 @@ void Trainer::load(const std::string& file, bool weightsOnly) {
   archive.read("optim.G", optG);
   optD_->load(optD);
   optG_->load(optG);
-  torch::Tensor rng;
+  torch::Tensor rng, emaUpdates;
   if (archive.try_read("rng", rng)) gen_.set_state(rng);
+  if (archive.try_read("ema.updates", emaUpdates)) emaUpdates_ = emaUpdates.item<int64_t>();
 }
 
 }  // namespace ssgan

@@ -57,6 +57,7 @@ class Trainer {
   torch::Generator gen_;
   Net d_, g_, dEma_;
   std::unique_ptr<Adam> optD_, optG_;
+  int64_t emaUpdates_ = 0;
   std::mutex mutex_;
 };
 

@@ -161,9 +161,11 @@ test('paper-mnist steps with finite losses, keeps a moving average, saves, resum
     const d = await m.trainDiscriminator(batchAt(10 * s, B), batchAt(10 * s + 50, B, false));
     for (const k of ['d_loss', 'd_loss_real', 'd_loss_unlabeled', 'd_loss_fake', 's_loss', 'accuracy'] as const) assert.ok(Number.isFinite(d[k]), `${k}: ${d[k]}`);
     const emaAfter = m.weights(true), now = m.weights();
-    // ema <- 0.9 ema + 0.1 w after each discriminator update
+    // ema <- decay ema + (1 - decay) w after each discriminator update, with the warm-up
+    // decay = min(EMA, (1 + t) / (10 + t)) at update t = 1, 2, ...
+    const decay = Math.min(EMA, (2 + s) / (11 + s));
     for (const k of ['D.fc1.v', 'D.fc3.g', 'D.fc_logits.bias']) {
-      const expected = emaBefore[k].data.map((v, i) => EMA * v + (1 - EMA) * now[k].data[i]);
+      const expected = emaBefore[k].data.map((v, i) => decay * v + (1 - decay) * now[k].data[i]);
       assert.ok(maxAbsDiff(emaAfter[k].data, expected) < 1e-6, `${k} average`);
     }
     const g = await m.trainGenerator(batchAt(10 * s + 100, B, false), 0);
