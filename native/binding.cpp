@@ -5,6 +5,7 @@
 #include <napi.h>
 #include <functional>
 #include <memory>
+#include "threads.h"
 #include "trainer.h"
 
 namespace ssgan {
@@ -50,6 +51,7 @@ LayerSpec toLayer(const Napi::Object& o) {
   l.h = intOr(o, "h", 0);
   l.w = intOr(o, "w", 0);
   l.weightNorm = boolOr(o, "weightNorm", false);
+  l.trainGain = boolOr(o, "trainGain", true);
   l.affine = boolOr(o, "affine", false);
   l.slope = numOr(o, "slope", 0.2);
   l.scale = numOr(o, "scale", 2);
@@ -58,6 +60,12 @@ LayerSpec toLayer(const Napi::Object& o) {
   l.std = numOr(o, "std", 0);
   l.p = numOr(o, "p", 0);
   l.initScale = numOr(o, "initScale", 1);
+  if (l.op == "norm") {
+    if (!o.Get("eps").IsNumber() || !o.Get("momentum").IsNumber())
+      throw std::runtime_error("norm layer '" + l.name + "': the description must give eps and momentum");
+    l.eps = numOr(o, "eps", 0);
+    l.momentum = numOr(o, "momentum", 0);
+  }
   auto shape = o.Get("shape");
   if (shape.IsArray()) {
     auto a = shape.As<Napi::Array>();
@@ -382,10 +390,11 @@ class Model : public Napi::ObjectWrap<Model> {
 };
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
-  torch::set_num_threads(static_cast<int>(info[0].As<Napi::Number>().Int32Value()));
+  setThreads(static_cast<int>(info[0].As<Napi::Number>().Int32Value()));
   return info.Env().Undefined();
 }
-Napi::Value GetThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), torch::get_num_threads()); }
+Napi::Value GetThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), getThreads()); }
+Napi::Value BlasThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), blasThreads()); }
 Napi::Value CudaAvailable(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), torch::cuda::is_available()); }
 Napi::Value TorchVersion(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), TORCH_VERSION); }
 
@@ -397,6 +406,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Model", Model::Init(env));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
+  exports.Set("blasThreads", Napi::Function::New(env, BlasThreads));
   exports.Set("cudaAvailable", Napi::Function::New(env, CudaAvailable));
   exports.Set("torchVersion", Napi::Function::New(env, TorchVersion));
   return exports;

@@ -4,10 +4,6 @@
 namespace ssgan {
 namespace {
 
-constexpr double kBnEps = 1e-5;       // src/model/layers.ts BN_EPS
-constexpr double kBnMomentum = 0.1;   // src/model/layers.ts BN_MOMENTUM
-constexpr double kInEps = 1e-5;       // src/model/layers.ts IN_EPS
-
 // Weight norm: w = g * v / ||v||, the norm per output channel. Deconv weights are [in, out, k, k],
 // so their output channel is dim 1; conv and dense weights have it in dim 0.
 torch::Tensor normDims(const LayerSpec& l, const torch::Tensor& v) {
@@ -45,7 +41,9 @@ NetImpl::NetImpl(std::vector<LayerSpec> layers, torch::Generator gen) : layers_(
       auto b = torch::empty({l.outC}).uniform_(-bound, bound, gen_);
       if (l.weightNorm) {
         p.v = holder->register_parameter("v", w);
-        p.g = holder->register_parameter("g", normDims(l, w).flatten());  // starts as w itself
+        auto g = normDims(l, w).flatten();  // starts as w itself
+        // A fixed gain is a buffer: saved and exported like the parameters, never optimised.
+        p.g = l.trainGain ? holder->register_parameter("g", g) : holder->register_buffer("g", g);
       } else {
         p.weight = holder->register_parameter("weight", w);
       }
@@ -106,13 +104,13 @@ torch::Tensor NetImpl::layerForward(size_t i, torch::Tensor x, const Pass& pass)
     const auto& p = params_[i];
     const auto &w = p.weight, &b = p.bias;
     if (l.kind == "instance")
-      return torch::instance_norm(x, w, b, {}, {}, true, kBnMomentum, kInEps, false);
+      return torch::instance_norm(x, w, b, {}, {}, true, l.momentum, l.eps, false);
     if (!pass.train)
-      return torch::batch_norm(x, w, b, p.runningMean, p.runningVar, false, kBnMomentum, kBnEps, false);
+      return torch::batch_norm(x, w, b, p.runningMean, p.runningVar, false, l.momentum, l.eps, false);
     if (pass.updateStats)
-      return torch::batch_norm(x, w, b, p.runningMean, p.runningVar, true, kBnMomentum, kBnEps, false);
+      return torch::batch_norm(x, w, b, p.runningMean, p.runningVar, true, l.momentum, l.eps, false);
     // Generated batches: normalise with their own statistics, leave the running ones alone.
-    return torch::batch_norm(x, w, b, {}, {}, true, kBnMomentum, kBnEps, false);
+    return torch::batch_norm(x, w, b, {}, {}, true, l.momentum, l.eps, false);
   } else if (op == "act") {
     if (l.fn == "lrelu") return torch::leaky_relu(x, l.slope);
     if (l.fn == "relu") return torch::relu(x);

@@ -16,6 +16,14 @@ torch::Device pickDevice(const std::string& name) {
   return torch::Device(torch::kCPU);
 }
 
+// Parameters and buffers (running statistics, fixed gains) of `src` into the same-shaped `dst`.
+void copyWeights(torch::nn::Module& src, torch::nn::Module& dst) {
+  torch::NoGradGuard noGrad;
+  auto p = dst.named_parameters(), b = dst.named_buffers();
+  for (auto& t : src.named_parameters()) p[t.key()].copy_(t.value());
+  for (auto& t : src.named_buffers()) b[t.key()].copy_(t.value());
+}
+
 void clip(torch::nn::Module& net, double maxNorm) {
   if (maxNorm > 0) torch::nn::utils::clip_grad_norm_(net.parameters(), maxNorm);
 }
@@ -36,11 +44,7 @@ Trainer::Trainer(ModelSpec spec, TrainOptions opts)
   if (opts_.emaDecay > 0) {
     dEma_ = Net(spec_.discriminator, gen_);
     dEma_->to(device_);
-    torch::NoGradGuard noGrad;
-    auto src = d_->named_parameters(), dst = dEma_->named_parameters();
-    for (auto& p : src) dst[p.key()].copy_(p.value());
-    auto bsrc = d_->named_buffers(), bdst = dEma_->named_buffers();
-    for (auto& b : bsrc) bdst[b.key()].copy_(b.value());
+    copyWeights(*d_, *dEma_);
   }
   optD_ = std::make_unique<Adam>(d_->parameters(), opts_.lrD, opts_.beta1);
   optG_ = std::make_unique<Adam>(g_->parameters(), opts_.lrG, opts_.beta1);
@@ -197,11 +201,7 @@ void Trainer::initFromData(const torch::Tensor& images) {
   init.dataInit = true;
   d_->forward(toModelInput(images), init);
   g_->forward(sampleZ(images.size(0)).to(device_), init);
-  if (dEma_) {
-    torch::NoGradGuard noGrad;
-    auto src = d_->named_parameters(), dst = dEma_->named_parameters();
-    for (auto& p : src) dst[p.key()].copy_(p.value());
-  }
+  if (dEma_) copyWeights(*d_, *dEma_);
 }
 
 void Trainer::setLearningRates(double lrG, double lrD) {

@@ -3,7 +3,7 @@
  * (src/model/layers.ts) meets ONNX operators. Inference semantics throughout: batch norm uses its
  * running statistics, noise and dropout are identities.
  */
-import { BN_EPS, IN_EPS, type Layer, type Norm } from '../model/layers';
+import type { Layer, Norm } from '../model/layers';
 import type { Weights } from '../native/addon';
 import { GraphBuilder, floatTensor, type Attrs } from './graph-builder';
 import { linearParams, param } from './layer-weights';
@@ -22,7 +22,7 @@ function normNodes(g: GraphBuilder, weights: Weights, net: string, l: Norm, x: s
   const bias = l.affine ? affine('bias') : init(g, key('bias_zeros'), [l.ch], new Float32Array(l.ch));
   const mean = init(g, key('running_mean'), [l.ch], param(weights, net, l, 'running_mean', [l.ch]).data);
   const vari = init(g, key('running_var'), [l.ch], param(weights, net, l, 'running_var', [l.ch]).data);
-  return g.node('BatchNormalization', [x, scale, bias, mean, vari], { epsilon: { float: BN_EPS } });
+  return g.node('BatchNormalization', [x, scale, bias, mean, vari], { epsilon: { float: l.eps } });
 }
 
 /**
@@ -35,7 +35,7 @@ function instanceNormNodes(g: GraphBuilder, l: Norm, x: string, affine?: { scale
   const mean = g.node('ReduceMean', [x], { axes: [2, 3], keepdims: 1 });
   const centred = g.node('Sub', [x, mean]);
   const vari = g.node('ReduceMean', [g.node('Mul', [centred, centred])], { axes: [2, 3], keepdims: 1 });
-  const normed = g.node('Div', [centred, g.node('Sqrt', [g.node('Add', [vari, g.constFloat('eps', [IN_EPS], [])])])]);
+  const normed = g.node('Div', [centred, g.node('Sqrt', [g.node('Add', [vari, g.constFloat('eps', [l.eps], [])])])]);
   if (!affine) return normed;
   const perChannel = g.constInt64('per_channel', [1, l.ch, 1, 1]);
   return g.node('Add', [g.node('Mul', [normed, g.node('Reshape', [affine.scale, perChannel])]), g.node('Reshape', [affine.bias, perChannel])]);

@@ -23,24 +23,35 @@ export type Layer =
   | { op: 'zeroLogit' }; // appends a constant 0 logit (the fake class of K-logit discriminators)
 
 /** 2-D convolution, weight [out, in, k, k]; symmetric zero padding `pad`. */
-export interface Conv { op: 'conv'; name: string; inC: number; outC: number; k: number; stride: number; pad: number; weightNorm?: boolean; initScale?: number }
+export interface Conv extends WeightNormed { op: 'conv'; name: string; inC: number; outC: number; k: number; stride: number; pad: number }
 /** Transposed convolution, weight [in, out, k, k] (PyTorch and ONNX ConvTranspose layout). */
-export interface Deconv { op: 'deconv'; name: string; inC: number; outC: number; k: number; stride: number; pad: number; outPad: number; weightNorm?: boolean; initScale?: number }
+export interface Deconv extends WeightNormed { op: 'deconv'; name: string; inC: number; outC: number; k: number; stride: number; pad: number; outPad: number }
 /** Fully connected, weight [out, in] (ONNX Gemm with transB = 1). */
-export interface Dense { op: 'dense'; name: string; inF: number; outF: number; weightNorm?: boolean; initScale?: number }
-/** Batch norm (running statistics for inference) or instance norm; `affine` adds scale and shift. */
-export interface Norm { op: 'norm'; name: string; kind: 'batch' | 'instance'; ch: number; affine: boolean }
+export interface Dense extends WeightNormed { op: 'dense'; name: string; inF: number; outF: number }
+/**
+ * Batch norm (running statistics for inference) or instance norm; `affine` adds scale and shift.
+ * `eps` and `momentum` (running-statistics update rate) are read by the addon and the exporter alike.
+ */
+export interface Norm { op: 'norm'; name: string; kind: 'batch' | 'instance'; ch: number; affine: boolean; eps: number; momentum: number }
 
 /**
  * Weight-normalised layers (`weightNorm`) can be initialised from data, as the Improved-GAN code
  * did: on a first batch, each such layer's gain and bias are set so its pre-activations have mean
- * 0 and standard deviation `initScale` (default 1) per output channel.
+ * 0 and standard deviation `initScale` (default 1) per output channel. `trainGain: false` keeps
+ * the gain where that init put it (the official code trained gains only on output layers; a fixed
+ * gain bounds each unit's weight norm, which regularises the few-label classifier).
  */
+export interface WeightNormed { weightNorm?: boolean; initScale?: number; trainGain?: boolean }
 
-/** Batch-norm constants shared by libtorch and the ONNX graph. */
+/** PyTorch's norm constants, as the reference recipes that reach the issues' targets used. */
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
 export const IN_EPS = 1e-5;
+
+/** A norm layer with ssgan's constants. */
+export function norm(name: string, kind: Norm['kind'], ch: number, affine: boolean): Norm {
+  return { op: 'norm', name, kind, ch, affine, eps: kind === 'batch' ? BN_EPS : IN_EPS, momentum: BN_MOMENTUM };
+}
 
 /**
  * Parameter (and buffer) names of a layer, in the order the addon registers them.

@@ -1,5 +1,5 @@
 /** The seed project's (SSGAN-Tensorflow) discriminator and generator, for any H x W x C and K. */
-import type { Layer } from './layers';
+import { norm as normLayer, type Layer } from './layers';
 import type { ModelConfig } from './describe';
 
 /** Discriminator channel widths, conv by conv; 512 past the sixth. */
@@ -9,7 +9,7 @@ const LRELU = { op: 'act', fn: 'lrelu', slope: 0.2 } as const;
 const FC_WIDTH = 1024;
 
 function norm(cfg: ModelConfig, name: string, ch: number): Layer[] {
-  return cfg.normType === 'none' ? [] : [{ op: 'norm', name, kind: cfg.normType, ch, affine: true }];
+  return cfg.normType === 'none' ? [] : [normLayer(name, cfg.normType, ch, true)];
 }
 
 /**

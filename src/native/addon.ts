@@ -71,6 +71,8 @@ interface Binding {
   Model: new (desc: ModelDescription, opts: NativeOptions) => NativeModel;
   setThreads(n: number): void;
   getThreads(): number;
+  /** OpenBLAS's thread count (setThreads sets it too), 0 when libtorch's BLAS is not OpenBLAS. */
+  blasThreads(): number;
   cudaAvailable(): boolean;
   torchVersion(): string;
 }

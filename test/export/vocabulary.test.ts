@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ModelDescription } from '../../src/model/describe';
+import { norm } from '../../src/model/layers';
 import type { Weights } from '../../src/native/addon';
 import { exportOnnx } from '../../src/export/export';
 import { readMetadata } from '../../src/export/onnx-graph';
@@ -31,11 +32,11 @@ const desc: ModelDescription = {
     { op: 'dropout', p: 0.2 },
     { op: 'conv', name: 'c1', inC: 2, outC: 4, k: 3, stride: 1, pad: 1, weightNorm: true },
     { op: 'act', fn: 'lrelu', slope: 0.2 },
-    { op: 'norm', name: 'bn1', kind: 'batch', ch: 4, affine: false },
+    norm('bn1', 'batch', 4, false),
     { op: 'resize', mode: 'nearest', scale: 2 },
     { op: 'conv', name: 'c2', inC: 4, outC: 4, k: 3, stride: 2, pad: 1 },
     { op: 'act', fn: 'softplus' },
-    { op: 'norm', name: 'in2', kind: 'instance', ch: 4, affine: false },
+    norm('in2', 'instance', 4, false),
     { op: 'resizeTo', mode: 'bilinear', h: 5, w: 7 },
     { op: 'flatten' },
     { op: 'dropout', p: 0.5 },
@@ -49,11 +50,11 @@ const desc: ModelDescription = {
     { op: 'noise', std: 0.5 },
     { op: 'reshape', shape: [8, 2, 2] },
     { op: 'deconv', name: 'd1', inC: 8, outC: 4, k: 5, stride: 2, pad: 2, outPad: 1, weightNorm: true },
-    { op: 'norm', name: 'bn1', kind: 'batch', ch: 4, affine: true },
+    norm('bn1', 'batch', 4, true),
     { op: 'act', fn: 'relu' },
     { op: 'resize', mode: 'bilinear', scale: 2 },
     { op: 'conv', name: 'c2', inC: 4, outC: 2, k: 3, stride: 1, pad: 1 },
-    { op: 'norm', name: 'in2', kind: 'instance', ch: 2, affine: true },
+    norm('in2', 'instance', 2, true),
     { op: 'resizeTo', mode: 'bilinear', h: 6, w: 6 },
     { op: 'act', fn: 'sigmoid' },
     { op: 'affine', mul: 2, add: -1 },

@@ -156,6 +156,7 @@ test('paper-mnist steps with finite losses, keeps a moving average, saves, resum
   const m = built.model;
   await m.initFromData(initBatch);
   assert.deepEqual(m.weights(true)['D.fc1.g'], m.weights()['D.fc1.g'], 'the average starts at the initialised weights');
+  const initialised = m.weights();
   for (let s = 0; s < 3; s++) {
     const emaBefore = m.weights(true);
     const d = await m.trainDiscriminator(batchAt(10 * s, B), batchAt(10 * s + 50, B, false));
@@ -164,13 +165,19 @@ test('paper-mnist steps with finite losses, keeps a moving average, saves, resum
     // ema <- decay ema + (1 - decay) w after each discriminator update, with the warm-up
     // decay = min(EMA, (1 + t) / (10 + t)) at update t = 1, 2, ...
     const decay = Math.min(EMA, (2 + s) / (11 + s));
-    for (const k of ['D.fc1.v', 'D.fc3.g', 'D.fc_logits.bias']) {
+    for (const k of ['D.fc1.v', 'D.fc_logits.g', 'D.fc_logits.bias']) {
       const expected = emaBefore[k].data.map((v, i) => decay * v + (1 - decay) * now[k].data[i]);
       assert.ok(maxAbsDiff(emaAfter[k].data, expected) < 1e-6, `${k} average`);
     }
     const g = await m.trainGenerator(batchAt(10 * s + 100, B, false), 0);
     assert.ok(Number.isFinite(g.g_loss) && g.g_loss! >= 0, `feature-matching g_loss ${g.g_loss}`);
   }
+  // Hidden layers keep the gains their data-dependent init gave them (as the official code); the
+  // output layer and every direction train.
+  const trained = m.weights();
+  for (const name of ['fc1', 'fc2', 'fc3', 'fc4', 'fc5']) assert.deepEqual(trained[`D.${name}.g`], initialised[`D.${name}.g`], `D.${name}.g is fixed`);
+  for (const k of ['D.fc_logits.g', 'D.fc1.v', 'D.fc5.bias', 'G.fc_out.g']) assert.ok(maxAbsDiff(trained[k].data, initialised[k].data) > 1e-6, `${k} trains`);
+
   const images = batchAt(0, 30).images;
   const emaLogits = await m.classify(images, 30, true), rawLogits = await m.classify(images, 30, false);
   assert.ok(maxAbsDiff(emaLogits, rawLogits) > 1e-4, 'the average differs from the current weights');

@@ -12,9 +12,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-BN_EPS = 1e-5
-IN_EPS = 1e-5
-
 
 def weight(job, blob, net, layer, p):
     info = job["weights"][f"{net}.{layer['name']}.{p}"]
@@ -50,12 +47,12 @@ def run(job, blob, x):
         elif op == "norm":
             scale, shift = (w("weight"), w("bias")) if l["affine"] else (None, None)
             if l["kind"] == "batch":
-                x = F.batch_norm(x, w("running_mean"), w("running_var"), scale, shift, training=False, eps=BN_EPS)
+                x = F.batch_norm(x, w("running_mean"), w("running_var"), scale, shift, training=False, eps=l["eps"])
             else:
                 # By hand: F.instance_norm refuses 1x1 maps, which the seed's D reaches (libtorch does not).
                 mean = x.mean(dim=(2, 3), keepdim=True)
                 var = x.var(dim=(2, 3), unbiased=False, keepdim=True)
-                x = (x - mean) / torch.sqrt(var + IN_EPS)
+                x = (x - mean) / torch.sqrt(var + l["eps"])
                 if scale is not None:
                     x = x * scale.reshape(1, -1, 1, 1) + shift.reshape(1, -1, 1, 1)
         elif op == "act":
