@@ -60,6 +60,7 @@ LayerSpec toLayer(const Napi::Object& o) {
   l.std = numOr(o, "std", 0);
   l.p = numOr(o, "p", 0);
   l.initScale = numOr(o, "initScale", 1);
+  l.directionStd = numOr(o, "directionStd", 0);
   if (l.op == "norm") {
     if (!o.Get("eps").IsNumber() || !o.Get("momentum").IsNumber())
       throw std::runtime_error("norm layer '" + l.name + "': the description must give eps and momentum");

@@ -16,6 +16,8 @@ const RELU = { op: 'act', fn: 'relu' } as const;
  * to unit pre-activation scale, the CIFAR/SVHN code its output layers to 0.1.
  */
 const CONV_OUTPUT_INIT_SCALE = 0.1;
+/** The official MNIST code's N(0, 0.1) directions for its weight-normalised dense layers. */
+const MNIST_DIRECTION_STD = 0.1;
 
 export interface Networks { discriminator: Layer[]; generator: Layer[]; featureLayer: number }
 
@@ -25,12 +27,12 @@ export function paperMnist(cfg: ModelConfig): Networks {
   let inF = cfg.h * cfg.w * cfg.c;
   let featureLayer = -1;
   widths.forEach((outF, i) => {
-    d.push({ op: 'dense', name: `fc${i + 1}`, inF, outF, weightNorm: true, trainGain: false }, RELU);
+    d.push({ op: 'dense', name: `fc${i + 1}`, inF, outF, weightNorm: true, trainGain: false, directionStd: MNIST_DIRECTION_STD }, RELU);
     featureLayer = d.length - 1; // the last hidden layer's activations, before its noise
     d.push({ op: 'noise', std: 0.5 });
     inF = outF;
   });
-  d.push({ op: 'dense', name: 'fc_logits', inF, outF: cfg.k, weightNorm: true }, { op: 'zeroLogit' });
+  d.push({ op: 'dense', name: 'fc_logits', inF, outF: cfg.k, weightNorm: true, directionStd: MNIST_DIRECTION_STD }, { op: 'zeroLogit' });
 
   const g: Layer[] = [
     { op: 'dense', name: 'fc1', inF: cfg.nz, outF: 500 },
