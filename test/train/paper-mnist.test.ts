@@ -123,6 +123,13 @@ test('data-dependent init: every weight-normalised layer starts at mean 0, std i
 test('data-dependent init of the real model (input noise 0.3): fc1 ~ mean 0, std 1, within the noise\'s sampling error', async (t) => {
   const { model: m, desc } = build();
   const before = m.weights();
+  // Before the init: directions N(0, 0.1^2) (the official code's), gains the default weight's norm,
+  // for U(-1/sqrt(784), 1/sqrt(784)) rows of 784 about sqrt(1/3).
+  const v = before['D.fc1.v'].data;
+  const vStd = Math.sqrt(v.reduce((s, x) => s + x * x, 0) / v.length);
+  assert.ok(Math.abs(vStd / 0.1 - 1) < 0.01, `fc1.v std ${vStd}`);
+  const gains = before['D.fc1.g'].data;
+  assert.ok(gains.every((g) => Math.abs(g - Math.sqrt(1 / 3)) < 0.05), `fc1.g from ${Math.min(...gains)} to ${Math.max(...gains)}`);
   await m.initFromData(initBatch);
   const w = m.weights();
   assert.ok(maxAbsDiff(w['D.fc1.g'].data, before['D.fc1.g'].data) > 1e-3, 'init changed the gains');
