@@ -51,7 +51,6 @@ LayerSpec toLayer(const Napi::Object& o) {
   l.h = intOr(o, "h", 0);
   l.w = intOr(o, "w", 0);
   l.weightNorm = boolOr(o, "weightNorm", false);
-  l.trainGain = boolOr(o, "trainGain", true);
   l.affine = boolOr(o, "affine", false);
   l.slope = numOr(o, "slope", 0.2);
   l.scale = numOr(o, "scale", 2);
@@ -60,7 +59,6 @@ LayerSpec toLayer(const Napi::Object& o) {
   l.std = numOr(o, "std", 0);
   l.p = numOr(o, "p", 0);
   l.initScale = numOr(o, "initScale", 1);
-  l.directionStd = numOr(o, "directionStd", 0);
   if (l.op == "norm") {
     if (!o.Get("eps").IsNumber() || !o.Get("momentum").IsNumber())
       throw std::runtime_error("norm layer '" + l.name + "': the description must give eps and momentum");

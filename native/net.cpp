@@ -40,11 +40,8 @@ NetImpl::NetImpl(std::vector<LayerSpec> layers, torch::Generator gen) : layers_(
       auto w = torch::empty(shape).uniform_(-bound, bound, gen_);
       auto b = torch::empty({l.outC}).uniform_(-bound, bound, gen_);
       if (l.weightNorm) {
-        auto g = normDims(l, w).flatten();  // the default weight's norm; with the default direction, w itself
-        auto v = l.directionStd > 0 ? torch::empty(shape).normal_(0, l.directionStd, gen_) : w;
-        p.v = holder->register_parameter("v", v);
-        // A fixed gain is a buffer: saved and exported like the parameters, never optimised.
-        p.g = l.trainGain ? holder->register_parameter("g", g) : holder->register_buffer("g", g);
+        p.v = holder->register_parameter("v", w);
+        p.g = holder->register_parameter("g", normDims(l, w).flatten());  // starts as w itself
       } else {
         p.weight = holder->register_parameter("weight", w);
       }

@@ -16,9 +16,8 @@ struct LayerSpec {
   std::string mode;  // resize: bilinear | nearest
   int64_t inC = 0, outC = 0, k = 0, stride = 1, pad = 0, outPad = 0;
   int64_t h = 0, w = 0;
-  bool weightNorm = false, trainGain = true, affine = false;
+  bool weightNorm = false, affine = false;
   double slope = 0.2, scale = 2, mul = 1, add = 0, std = 0, p = 0, initScale = 1;
-  double directionStd = 0;       // weight norm: v ~ N(0, directionStd^2); 0 = the default init
   double eps = 0, momentum = 0;  // norm: given by the description, never defaulted here
   std::vector<int64_t> shape;
 };

@@ -37,15 +37,9 @@ export interface Norm { op: 'norm'; name: string; kind: 'batch' | 'instance'; ch
 /**
  * Weight-normalised layers (`weightNorm`) can be initialised from data, as the Improved-GAN code
  * did: on a first batch, each such layer's gain and bias are set so its pre-activations have mean
- * 0 and standard deviation `initScale` (default 1) per output channel. `trainGain: false` keeps
- * the gain where that init put it (the official code trained gains only on output layers; a fixed
- * gain bounds each unit's weight norm, which regularises the few-label classifier). `directionStd`
- * draws the direction v from N(0, directionStd^2) instead of PyTorch's default init (the gain
- * still starts at the default weight's norm): Adam moves each entry of v by about the learning
- * rate, so the larger ||v||, the smaller the turn of the direction per step — the official MNIST
- * code's N(0, 0.1) turns it five times slower than the default init would.
+ * 0 and standard deviation `initScale` (default 1) per output channel.
  */
-export interface WeightNormed { weightNorm?: boolean; initScale?: number; trainGain?: boolean; directionStd?: number }
+export interface WeightNormed { weightNorm?: boolean; initScale?: number }
 
 /** PyTorch's norm constants, as the reference recipes that reach the issues' targets used. */
 export const BN_EPS = 1e-5;

@@ -10,14 +10,8 @@ import type { ModelConfig } from './describe';
 
 const LRELU = { op: 'act', fn: 'lrelu', slope: 0.2 } as const;
 const RELU = { op: 'act', fn: 'relu' } as const;
-/**
- * As in the official code: hidden weight-normalised layers keep the gain their data-dependent init
- * gave them (`trainGain: false`); output layers train it. The MNIST code initialised every layer
- * to unit pre-activation scale, the CIFAR/SVHN code its output layers to 0.1.
- */
-const CONV_OUTPUT_INIT_SCALE = 0.1;
-/** The official MNIST code's N(0, 0.1) directions for its weight-normalised dense layers. */
-const MNIST_DIRECTION_STD = 0.1;
+/** Data-dependent initialisation target of the output layers' pre-activation scale. */
+const OUTPUT_INIT_SCALE = 0.1;
 
 export interface Networks { discriminator: Layer[]; generator: Layer[]; featureLayer: number }
 
@@ -27,12 +21,12 @@ export function paperMnist(cfg: ModelConfig): Networks {
   let inF = cfg.h * cfg.w * cfg.c;
   let featureLayer = -1;
   widths.forEach((outF, i) => {
-    d.push({ op: 'dense', name: `fc${i + 1}`, inF, outF, weightNorm: true, trainGain: false, directionStd: MNIST_DIRECTION_STD }, RELU);
+    d.push({ op: 'dense', name: `fc${i + 1}`, inF, outF, weightNorm: true }, RELU);
     featureLayer = d.length - 1; // the last hidden layer's activations, before its noise
     d.push({ op: 'noise', std: 0.5 });
     inF = outF;
   });
-  d.push({ op: 'dense', name: 'fc_logits', inF, outF: cfg.k, weightNorm: true, directionStd: MNIST_DIRECTION_STD }, { op: 'zeroLogit' });
+  d.push({ op: 'dense', name: 'fc_logits', inF, outF: cfg.k, weightNorm: true, initScale: OUTPUT_INIT_SCALE }, { op: 'zeroLogit' });
 
   const g: Layer[] = [
     { op: 'dense', name: 'fc1', inF: cfg.nz, outF: 500 },
@@ -41,7 +35,7 @@ export function paperMnist(cfg: ModelConfig): Networks {
     { op: 'dense', name: 'fc2', inF: 500, outF: 500 },
     norm('norm2', 'batch', 500, false),
     { op: 'act', fn: 'softplus' },
-    { op: 'dense', name: 'fc_out', inF: 500, outF: cfg.h * cfg.w * cfg.c, weightNorm: true },
+    { op: 'dense', name: 'fc_out', inF: 500, outF: cfg.h * cfg.w * cfg.c, weightNorm: true, initScale: OUTPUT_INIT_SCALE },
     { op: 'act', fn: 'sigmoid' },
     { op: 'affine', mul: 2, add: -1 },
     { op: 'reshape', shape: [cfg.c, cfg.h, cfg.w] },
@@ -53,7 +47,7 @@ export function paperMnist(cfg: ModelConfig): Networks {
 export function paperConv(cfg: ModelConfig, narrow: boolean): Networks {
   const [c1, c2] = narrow ? [64, 128] : [96, 192];
   const conv = (name: string, inC: number, outC: number, k: number, stride: number, pad: number): Layer[] => [
-    { op: 'conv', name, inC, outC, k, stride, pad, weightNorm: true, trainGain: false },
+    { op: 'conv', name, inC, outC, k, stride, pad, weightNorm: true },
     LRELU,
   ];
   const d: Layer[] = [
@@ -73,7 +67,7 @@ export function paperConv(cfg: ModelConfig, narrow: boolean): Networks {
     { op: 'meanHW' },
   ];
   const featureLayer = d.length - 1; // globally pooled features
-  d.push({ op: 'dense', name: 'fc_logits', inF: c2, outF: cfg.k, weightNorm: true, initScale: CONV_OUTPUT_INIT_SCALE }, { op: 'zeroLogit' });
+  d.push({ op: 'dense', name: 'fc_logits', inF: c2, outF: cfg.k, weightNorm: true, initScale: OUTPUT_INIT_SCALE }, { op: 'zeroLogit' });
 
   // 4x4x512 for 32x32 images; other sizes start at ceil(H/8) x ceil(W/8) and are resized at the end.
   const h0 = Math.ceil(cfg.h / 8), w0 = Math.ceil(cfg.w / 8);
@@ -89,7 +83,7 @@ export function paperConv(cfg: ModelConfig, narrow: boolean): Networks {
     deconv('deconv2', 256, 128),
     norm('norm2', 'batch', 128, true),
     RELU,
-    { ...deconv('deconv3', 128, cfg.c), weightNorm: true, initScale: CONV_OUTPUT_INIT_SCALE },
+    { ...deconv('deconv3', 128, cfg.c), weightNorm: true, initScale: OUTPUT_INIT_SCALE },
     { op: 'act', fn: 'tanh' },
   ];
   if (h0 * 8 !== cfg.h || w0 * 8 !== cfg.w) g.push({ op: 'resizeTo', mode: 'bilinear', h: cfg.h, w: cfg.w });
