@@ -63,3 +63,18 @@ test('train errors exit non-zero with one line naming the flag or file, and leav
   // The dataset cache may be written beside the data, but nothing else is.
   assert.deepEqual(fs.readdirSync(data).filter((f) => f !== 'data.packed').sort(), ['data.hdf5', 'id.txt']);
 });
+
+test('paper-mnist defaults to no data-dependent init, --data-init turns it on, paper-cifar keeps it', async () => {
+  const cases: [string, string[], boolean][] = [
+    ['mnist-default', ['--model', 'paper-mnist'], false],
+    ['mnist-init', ['--model', 'paper-mnist', '--data-init'], true],
+    ['cifar-default', ['--model', 'paper-cifar'], true],
+  ];
+  for (const [name, flags, expected] of cases) {
+    const dir = path.join(work, `${name}-run`);
+    const r = await ssganTrain(name, ['--dataset-dir', data, ...flags, '--batch-size', '8', '--max-training-steps', '1', '--output-save-step', '1', '--train-dir', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'model-1', 'checkpoint.json'), 'utf8'));
+    assert.equal(meta.config.dataInit, expected, `${flags.join(' ')}: dataInit`);
+  }
+});
