@@ -5,7 +5,9 @@
  *   load               dataset load time (cold, warm) and peak RSS, 100k 32x32x3 examples
  *   eval [CKPT]        MNIST test-set throughput, onnxruntime vs libtorch, and the ONNX accuracy
  *   accuracy [STEPS]   ssgan train --dataset MNIST for STEPS (5000) steps, then ssgan eval
- *   ssl [EPOCHS] [SEED]  paper-mnist, 100 labels, Improved-GAN + feature matching: test errors by epoch
+ *   ssl [EPOCHS] [LABEL_SEED] [SEED] [DECAY_START]
+ *                      paper-mnist, 100 labels, Improved-GAN + feature matching, one thread (two can
+ *                      run side by side): test errors by epoch; DECAY_START = --lr-decay-start
  *   cifar [STEPS]      import CIFAR-10 (JPEG), train STEPS (2000) steps, evaluate; paper-cifar s/epoch
  * With no NAME: speed, memory, load, eval.
  */
@@ -77,12 +79,13 @@ function evalSpeed(ckpt?: string): void {
   figure('labels that differ between backends', e.disagreements?.count ?? 0);
 }
 
-function ssl(epochs: number, seed: number): void {
+function ssl(epochs: number, labelSeed: number, seed: number, decayStart?: number): void {
   ensureMnist();
-  const dir = path.join(ROOT, 'train_dir', `bench-ssl-mnist-seed${seed}`);
+  const decay = decayStart === undefined ? [] : ['--lr-decay-start', String(decayStart)];
+  const dir = path.join(ROOT, 'train_dir', `bench-ssl-mnist-labels${labelSeed}-seed${seed}${decay.length ? `-decay${decayStart}` : ''}`);
   fs.rmSync(dir, { recursive: true, force: true });
-  const t = ssgan(['train', '--dataset', 'MNIST', '--model', 'paper-mnist', '--loss', 'improved-gan', '--g-loss', 'feature-matching', '--num-labeled', '100', '--label-seed', String(seed), '--seed', String(seed), '--max-epochs', String(epochs), '--output-save-step', '600', '--log-step', '600', '--test-sample-step', '600', '--train-dir', dir]);
-  console.log(`ssl: paper-mnist, 100 labels (label seed ${seed}), ${epochs} epochs of 600 steps`);
+  const t = ssgan(['train', '--dataset', 'MNIST', '--model', 'paper-mnist', '--loss', 'improved-gan', '--g-loss', 'feature-matching', '--num-labeled', '100', '--label-seed', String(labelSeed), '--seed', String(seed), '--max-epochs', String(epochs), ...decay, '--threads', '1', '--output-save-step', '600', '--log-step', '600', '--test-sample-step', '600', '--train-dir', dir]);
+  console.log(`ssl: paper-mnist, 100 labels (label seed ${labelSeed}, seed ${seed}${decay.length ? `, lr decay from epoch ${decayStart}` : ''}), ${epochs} epochs of 600 steps, one thread`);
   const lines = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.split === 'test-full');
   for (const r of lines) if ([1, 5, 10, 20, 30, 50, 60, 80, 100].includes(r.step / 600) || r === lines[lines.length - 1]) figure(`epoch ${r.step / 600} test errors`, r.errors, 'of 10000');
   figure('best test errors', Math.min(...lines.map((r) => r.errors)), 'of 10000', 'target <= 150 within 100 epochs');
@@ -108,14 +111,14 @@ function cifar(steps: number): void {
 }
 
 function main(): void {
-  const [name, a, b] = process.argv.slice(2);
+  const [name, a, b, c, d] = process.argv.slice(2);
   const all: Record<string, () => void> = {
     speed,
     memory,
     load,
     eval: () => evalSpeed(a),
     accuracy: () => void accuracy(Number(a ?? 5000)),
-    ssl: () => ssl(Number(a ?? 100), Number(b ?? 1)),
+    ssl: () => ssl(Number(a ?? 100), Number(b ?? 1), Number(c ?? b ?? 1), d === undefined ? undefined : Number(d)),
     cifar: () => cifar(Number(a ?? 2000)),
   };
   const names = name ? [name] : ['speed', 'memory', 'load', 'eval'];
