@@ -9,15 +9,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describeModel, MODEL_KINDS, type ModelKind } from '../../src/model/describe';
 import { exportOnnx } from '../../src/export/export';
-import { OnnxClassifier } from '../../src/eval/onnx-classifier';
-import { OnnxGenerator } from '../../src/eval/onnx-generator';
 import { uniformNoise } from '../../src/eval/noise';
-import { maxAbsDiff, std, testMeta } from './helpers/cases';
+import { testMeta } from './helpers/cases';
+import { assertParity } from './helpers/parity-check';
 import { randomWeights } from './helpers/random-weights';
 import { onnxCheck } from './helpers/onnx-checker';
 import { referenceKind, referenceOutputs, type RefCase, type RefOutputs } from './helpers/reference';
 
-const TOL = 1e-4;
 const BATCHES = [1, 7];
 const K = 3;
 const PAPER: [ModelKind, number, number, number][] = [['paper-mnist', 8, 8, 1], ['paper-cifar', 12, 16, 3], ['paper-svhn', 16, 16, 3]];
@@ -49,22 +47,7 @@ describe(`ONNX export parity of the paper's models with ${referenceKind()}`, { s
   kinds.forEach(([model, h, w, c], i) => {
     it(`${model} ${h}x${w}x${c}`, async (t) => {
       assert.deepEqual(checks.slice(2 * i, 2 * i + 2), ['', ''], 'ONNX checker');
-      const cls = await OnnxClassifier.open(files[i].classifier, { threads: 1 });
-      const gen = await OnnxGenerator.open(files[i].generator, { threads: 1 });
-      for (let b = 0; b < BATCHES.length; b++) {
-        const n = BATCHES[b];
-        const ref = refs[i].logits[b];
-        assert.ok(std(ref) > 0.05, `reference logits vary (std ${std(ref)})`);
-        const d = maxAbsDiff((await cls.classify(cases[i].images[b].data, n)).logits, ref);
-        assert.ok(d <= TOL, `classifier logits, batch ${n}: max |onnx - ref| = ${d}`);
-        const img = (await gen.generate(cases[i].z[b].data, n)).map((v) => v / 127.5 - 1);
-        assert.ok(std(refs[i].images[b]) > 0.01, 'reference images vary');
-        const di = maxAbsDiff(img, refs[i].images[b]);
-        assert.ok(di <= TOL, `generator images, batch ${n}: max |onnx - ref| = ${di}`);
-        t.diagnostic(`batch ${n}: max |diff| logits ${d.toExponential(2)}, images ${di.toExponential(2)}`);
-      }
-      await cls.release();
-      await gen.release();
+      await assertParity(t, files[i], cases[i], refs[i]);
     });
   });
 

@@ -8,17 +8,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { exportOnnx } from '../../src/export/export';
-import { OnnxClassifier } from '../../src/eval/onnx-classifier';
-import { OnnxGenerator } from '../../src/eval/onnx-generator';
 import { uniformNoise as uniform } from '../../src/eval/noise';
-import { parityCases, testMeta, maxAbsDiff, std } from './helpers/cases';
+import { parityCases, testMeta } from './helpers/cases';
+import { assertParity } from './helpers/parity-check';
 import { randomWeights, weightsFor } from './helpers/random-weights';
 import { describeModel, type ModelDescription } from '../../src/model/describe';
 import type { Weights } from '../../src/native/addon';
 import { onnxCheck } from './helpers/onnx-checker';
 import { referenceKind, referenceOutputs, type RefCase, type RefOutputs } from './helpers/reference';
 
-const TOL = 1e-4;
 const BATCHES = [1, 7];
 
 function pixels(n: number, seed: number): Float32Array {
@@ -63,25 +61,7 @@ describe(`ONNX export parity with ${referenceKind()} (eval mode)`, () => {
   cases.forEach(({ name }, i) => {
     it(name, async (t) => {
       assert.deepEqual(checks.slice(2 * i, 2 * i + 2), ['', ''], 'ONNX checker');
-      const cls = await OnnxClassifier.open(files[i].classifier, { threads: 1 });
-      const gen = await OnnxGenerator.open(files[i].generator, { threads: 1 });
-      for (let b = 0; b < BATCHES.length; b++) {
-        const n = BATCHES[b];
-        const ref = refs[i].logits[b];
-        assert.ok(std(ref) > 0.05, `reference logits vary (std ${std(ref)}), or the comparison proves little`);
-        const got = await cls.classify(refCases[i].images[b].data, n);
-        const d = maxAbsDiff(got.logits, ref);
-        assert.ok(d <= TOL, `classifier logits, batch ${n}: max |onnx - ref| = ${d}`);
-
-        const img = (await gen.generate(refCases[i].z[b].data, n)).map((v) => v / 127.5 - 1);
-        const refImg = refs[i].images[b];
-        assert.ok(std(refImg) > 0.01, `reference images vary (std ${std(refImg)})`);
-        const di = maxAbsDiff(img, refImg);
-        assert.ok(di <= TOL, `generator images ([-1, 1] scale), batch ${n}: max |onnx - ref| = ${di}`);
-        t.diagnostic(`batch ${n}: max |diff| logits ${d.toExponential(2)}, images ${di.toExponential(2)}`);
-      }
-      await cls.release();
-      await gen.release();
+      await assertParity(t, files[i], refCases[i], refs[i]);
     });
   });
 
