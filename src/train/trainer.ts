@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defaultTrainDir, lrFactorAt, reconWeightAt, type TrainConfig } from '../config';
+import { defaultTrainDir, lrFactorAt, reconWeightAt, validate, type TrainConfig } from '../config';
 import { loadDataset, resolveDatasetDir, type Dataset } from '../data/dataset';
 import type { Losses, NativeModel } from '../native/addon';
 import { EventWriter } from '../summary/events';
@@ -59,8 +59,11 @@ interface Session { config: TrainConfig; data: Dataset; built: BuiltModel; train
 async function openSession(cli: TrainConfig): Promise<Session> {
   if (cli.checkpoint) {
     const ck = await loadCheckpoint(cli.checkpoint, { threads: cli.threads, device: cli.device }, 'resume');
-    // The checkpoint fixes the model and data; the command line may extend the run.
-    const config: TrainConfig = { ...ck.meta.config, maxTrainingSteps: cli.maxTrainingSteps, maxEpochs: cli.maxEpochs ?? ck.meta.config.maxEpochs, threads: cli.threads, device: cli.device, checkpoint: cli.checkpoint };
+    // The checkpoint fixes the model and data; the command line may extend the run or schedule its decay.
+    const config: TrainConfig = validate({
+      ...ck.meta.config, maxTrainingSteps: cli.maxTrainingSteps, maxEpochs: cli.maxEpochs ?? ck.meta.config.maxEpochs,
+      lrDecayStart: cli.lrDecayStart ?? ck.meta.config.lrDecayStart, threads: cli.threads, device: cli.device, checkpoint: cli.checkpoint,
+    });
     const data = await loadDataset(ck.meta.dataset.dir, { split: config.split });
     const streams = openStreams(config, data, ck.meta);
     return { config, data, built: ck, trainDir: path.dirname(ck.dir), startStep: ck.step, streams };

@@ -78,3 +78,21 @@ test('paper-mnist defaults to no data-dependent init, --data-init turns it on, p
     assert.equal(meta.config.dataInit, expected, `${flags.join(' ')}: dataInit`);
   }
 });
+
+test('a resumed run may schedule the learning-rate decay; a schedule past the run is refused in one line', async () => {
+  const dir = path.join(work, 'decay-run');
+  const first = await ssganTrain('decay-first', ['--dataset-dir', data, '--batch-size', '64', '--max-epochs', '1', '--train-dir', dir]);
+  assert.equal(first.code, 0, first.stderr);
+  const newest = () => fs.readdirSync(dir).filter((f) => /^model-\d+$/.test(f)).sort((a, b) => Number(a.slice(6)) - Number(b.slice(6))).pop()!;
+  const stepsPerEpoch = Number(newest().slice(6));
+  const bad = await ssganTrain('decay-bad', ['--checkpoint', dir, '--max-epochs', '3', '--lr-decay-start', '3']);
+  assert.notEqual(bad.code, 0);
+  assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  assert.match(bad.stderr, /--lr-decay-start 3/);
+  const resumed = await ssganTrain('decay-resumed', ['--checkpoint', dir, '--max-epochs', '3', '--lr-decay-start', '1']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(Number(newest().slice(6)), 3 * stepsPerEpoch);
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, newest(), 'checkpoint.json'), 'utf8'));
+  assert.equal(meta.config.lrDecayStart, 1);
+  assert.equal(meta.config.maxEpochs, 3);
+});
