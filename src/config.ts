@@ -129,6 +129,7 @@ export function validate(c: TrainConfig): TrainConfig {
   positiveInt('--seed', c.seed, true);
   positiveNumber('--learning-rate-g', c.learningRateG);
   positiveNumber('--learning-rate-d', c.learningRateD);
+  if (!(c.clipNorm >= 0)) throw new Error(`--clip-norm ${c.clipNorm}: must be a non-negative number (0 turns clipping off)`);
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw new Error(`--ema-decay ${c.emaDecay}: must be in [0, 1)`);
   oneOf('--unlabeled', c.unlabeled, ['rest', 'all'] as const);
   if (c.numLabeled !== undefined) positiveInt('--num-labeled', c.numLabeled);
