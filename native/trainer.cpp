@@ -16,7 +16,7 @@ torch::Device pickDevice(const std::string& name) {
   return torch::Device(torch::kCPU);
 }
 
-// Parameters and buffers (running statistics, fixed gains) of `src` into the same-shaped `dst`.
+// Parameters and buffers (running statistics) of `src` into the same-shaped `dst`.
 void copyWeights(torch::nn::Module& src, torch::nn::Module& dst) {
   torch::NoGradGuard noGrad;
   auto p = dst.named_parameters(), b = dst.named_buffers();
