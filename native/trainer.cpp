@@ -16,12 +16,19 @@ torch::Device pickDevice(const std::string& name) {
   return torch::Device(torch::kCPU);
 }
 
-// Parameters and buffers (running statistics) of `src` into the same-shaped `dst`.
+// Buffers (running statistics) of `src` into the same-shaped `dst`.
+void copyBuffers(torch::nn::Module& src, torch::nn::Module& dst) {
+  torch::NoGradGuard noGrad;
+  auto b = dst.named_buffers();
+  for (auto& t : src.named_buffers()) b[t.key()].copy_(t.value());
+}
+
+// Parameters and buffers of `src` into the same-shaped `dst`.
 void copyWeights(torch::nn::Module& src, torch::nn::Module& dst) {
   torch::NoGradGuard noGrad;
-  auto p = dst.named_parameters(), b = dst.named_buffers();
+  auto p = dst.named_parameters();
   for (auto& t : src.named_parameters()) p[t.key()].copy_(t.value());
-  for (auto& t : src.named_buffers()) b[t.key()].copy_(t.value());
+  copyBuffers(src, dst);
 }
 
 void clip(torch::nn::Module& net, double maxNorm) {
@@ -218,8 +225,7 @@ void Trainer::updateEma() {
   const double decay = std::min(opts_.emaDecay, (1.0 + emaUpdates_) / (10.0 + emaUpdates_));
   auto src = d_->named_parameters(), dst = dEma_->named_parameters();
   for (auto& p : src) dst[p.key()].mul_(decay).add_(p.value(), 1 - decay);
-  auto bsrc = d_->named_buffers(), bdst = dEma_->named_buffers();
-  for (auto& b : bsrc) bdst[b.key()].copy_(b.value());
+  copyBuffers(*d_, *dEma_);  // running statistics are not averaged
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> Trainer::weights(bool ema) {
