@@ -38,6 +38,8 @@ export interface TrainConfig {
   /** Few labels: this many labeled training examples, balanced over the classes (all when unset). */
   numLabeled?: number;
   labelSeed: number;
+  /** Few labels: exactly the examples with the data ids listed in this JSON file. */
+  labeledIds?: string;
   unlabeled: 'rest' | 'all';
   /** Train for this many epochs (passes over the unlabeled stream) instead of --max-training-steps. */
   maxEpochs?: number;
@@ -133,6 +135,8 @@ export function validate(c: TrainConfig): TrainConfig {
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw new Error(`--ema-decay ${c.emaDecay}: must be in [0, 1)`);
   oneOf('--unlabeled', c.unlabeled, ['rest', 'all'] as const);
   if (c.numLabeled !== undefined) positiveInt('--num-labeled', c.numLabeled);
+  if (c.numLabeled !== undefined && c.labeledIds !== undefined)
+    throw new Error(`--labeled-ids ${c.labeledIds}: the file says which examples are labeled, so drop --num-labeled ${c.numLabeled}`);
   if (c.maxEpochs !== undefined) positiveInt('--max-epochs', c.maxEpochs);
   if (c.lrDecayStart !== undefined) {
     positiveInt('--lr-decay-start', c.lrDecayStart, true);

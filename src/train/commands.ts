@@ -32,6 +32,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--ema-decay <d>', 'keep a moving average of the classifier weights for evaluation and export (0: off)', numberArg('--ema-decay'), d.emaDecay)
     .option('--num-labeled <n>', 'train with only n labeled examples, n / K per class (default: all labeled)', intArg('--num-labeled'))
     .option('--label-seed <n>', 'seed of the labeled-example choice', intArg('--label-seed'), d.labelSeed)
+    .option('--labeled-ids <file>', 'train with exactly these labeled examples: a JSON list of data ids, or the labeled.json of another run')
     .option('--unlabeled <which>', 'unlabeled stream: rest (all but the labeled) or all', d.unlabeled)
     .option('--max-epochs <n>', 'train for n epochs (passes over the unlabeled stream) instead of --max-training-steps', intArg('--max-epochs'))
     .option('--lr-decay-start <epoch>', 'decay learning rates linearly to 0 from this epoch to --max-epochs', intArg('--lr-decay-start'))

@@ -7,7 +7,7 @@ import type { TrainConfig } from '../config';
 import type { Dataset } from '../data/dataset';
 import { writeFileAtomic } from '../util/atomic';
 import { deriveSeed } from '../util/random';
-import { selectLabeled, splitLabels } from './labels';
+import { readLabeledIds, selectLabeled, splitLabels } from './labels';
 import { Sampler, type SamplerState } from './sampler';
 
 export interface Streams {
@@ -21,9 +21,11 @@ export interface Streams {
 export function openStreams(c: TrainConfig, data: Dataset, saved?: { sampler: Record<string, SamplerState>; labeled?: number[] }): Streams {
   const labeledIndices = saved?.labeled
     ? Int32Array.from(saved.labeled)
-    : c.numLabeled !== undefined
-      ? selectLabeled(data.train, data.labels, data.k, c.numLabeled, c.labelSeed)
-      : undefined;
+    : c.labeledIds !== undefined
+      ? readLabeledIds(c.labeledIds, data)
+      : c.numLabeled !== undefined
+        ? selectLabeled(data.train, data.labels, data.k, c.numLabeled, c.labelSeed)
+        : undefined;
   const pools = labeledIndices ? splitLabels(data.train, labeledIndices, c.unlabeled) : { labeled: data.train, unlabeled: data.train };
   const needUnlabeled = labeledIndices !== undefined || c.loss === 'improved-gan';
   return {
@@ -50,5 +52,6 @@ export function recordLabeled(trainDir: string, c: TrainConfig, data: Dataset, s
   if (!s.labeledIndices) return;
   const file = path.join(trainDir, 'labeled.json');
   const ids = Array.from(s.labeledIndices, (i) => data.ids[i]);
-  writeFileAtomic(file, JSON.stringify({ numLabeled: c.numLabeled, labelSeed: c.labelSeed, unlabeled: c.unlabeled, ids }, null, 1));
+  const source = c.labeledIds !== undefined ? { labeledIds: c.labeledIds } : { labelSeed: c.labelSeed };
+  writeFileAtomic(file, JSON.stringify({ numLabeled: ids.length, ...source, unlabeled: c.unlabeled, ids }, null, 1));
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadDataset, type Dataset } from '../../src/data/dataset';
 import { readCheckpointMeta } from '../../src/train/checkpoint';
-import { selectLabeled, splitLabels } from '../../src/train/labels';
+import { readLabeledIds, selectLabeled, splitLabels } from '../../src/train/labels';
 import { train } from '../../src/train/trainer';
 import { tmpDir } from '../helpers/model';
 import { captureStream, fixtureCopy, smallConfig } from '../helpers/train-fixture';
@@ -94,6 +94,52 @@ test('train with numLabeled records the chosen ids in labeled.json and in the ch
   assert.deepEqual(meta.sampler.labeled, { epoch: 0, position: 8 });
   assert.deepEqual(meta.sampler.unlabeled, { epoch: 0, position: 16 }, 'a few-label run draws from an unlabeled stream');
   fs.rmSync(path.dirname(trainDir), { recursive: true, force: true });
+});
+
+test('--labeled-ids: a run trains on exactly the labeled examples another run recorded', async () => {
+  const work = tmpDir('labeled-ids');
+  const steps = { maxTrainingSteps: 1, seed: 0, writeSummaryStep: 100, testSampleStep: 100, outputSaveStep: 100 };
+  try {
+    const first = path.join(work, 'first'), second = path.join(work, 'second');
+    await train(smallConfig(dataDir, { ...steps, trainDir: first, numLabeled: 20, labelSeed: 5 }), captureStream().stream);
+    const r = await train(smallConfig(dataDir, { ...steps, trainDir: second, labeledIds: path.join(first, 'labeled.json') }), captureStream().stream);
+    const expected = selectLabeled(data.train, data.labels, K, 20, 5);
+    assert.deepEqual(readCheckpointMeta(r.checkpoint).labeled, Array.from(expected));
+    const record = JSON.parse(fs.readFileSync(path.join(second, 'labeled.json'), 'utf8'));
+    assert.equal(record.numLabeled, 20);
+    assert.equal(record.labeledIds, path.join(first, 'labeled.json'));
+    assert.equal(record.labelSeed, undefined, 'no label seed chose them');
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('readLabeledIds: a plain id list works; unknown, test-split, repeated ids and bad files are errors naming the file', () => {
+  const work = tmpDir('labeled-ids-errors');
+  const file = (name: string, body: string): string => {
+    const f = path.join(work, name);
+    fs.writeFileSync(f, body);
+    return f;
+  };
+  try {
+    const trainIds = [data.ids[data.train[3]], data.ids[data.train[0]]];
+    assert.deepEqual(readLabeledIds(file('ok.json', JSON.stringify(trainIds)), data), Int32Array.from([data.train[0], data.train[3]].sort((a, b) => a - b)));
+    const cases: [string, string, RegExp][] = [
+      ['unknown.json', JSON.stringify(['no-such-id']), /: id no-such-id is not in the dataset's id.txt$/],
+      ['test.json', JSON.stringify([data.ids[data.test[0]]]), /is in the test split: labeled examples must come from the training split$/],
+      ['twice.json', JSON.stringify([trainIds[0], trainIds[0]]), /is listed twice$/],
+      ['empty.json', '[]', /expected a non-empty JSON list of data ids/],
+      ['object.json', '{"numLabeled": 3}', /expected a non-empty JSON list of data ids/],
+      ['garbage.json', 'not json', /: not JSON/],
+    ];
+    for (const [name, body, message] of cases) {
+      const f = file(name, body);
+      assert.throws(() => readLabeledIds(f, data), (e: Error) => e.message.startsWith(`--labeled-ids ${f}: `) && message.test(e.message));
+    }
+    assert.throws(() => readLabeledIds(path.join(work, 'missing.json'), data), /--labeled-ids .*missing.json: no such file$/);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 });
 
 // A fresh run must not mix with an earlier one: a train dir that already holds checkpoints is
