@@ -33,30 +33,29 @@ export function selectLabeled(train: Int32Array, labels: Int32Array, k: number, 
  * labeled.json another run wrote (so runs can share one labeled draw).
  */
 export function readLabeledIds(file: string, data: { ids: string[]; train: Int32Array }): Int32Array {
-  const fail = (why: string): never => {
-    throw new Error(`--labeled-ids ${file}: ${why}`);
-  };
   let parsed: unknown;
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    fail((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON (${(e as Error).message})`);
+    idsError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON (${(e as Error).message})`);
   }
-  const list = Array.isArray(parsed) ? parsed : (parsed as { ids?: unknown } | null)?.ids;
-  if (!Array.isArray(list) || list.length === 0)
-    fail('expected a non-empty JSON list of data ids, or a labeled.json with an "ids" list');
-  const index = new Map((data.ids as string[]).map((id, i) => [id, i]));
+  const list: unknown = Array.isArray(parsed) ? parsed : (parsed as { ids?: unknown } | null)?.ids;
+  if (!Array.isArray(list) || list.length === 0) idsError(file, 'expected a non-empty JSON list of data ids, or a labeled.json with an "ids" list');
+  const index = new Map(data.ids.map((id, i) => [id, i]));
   const train = new Set(data.train);
   const chosen = new Set<number>();
-  for (const raw of list as unknown[]) {
-    const id = String(raw);
+  for (const id of list.map(String)) {
     const i = index.get(id);
-    if (i === undefined) fail(`id ${id} is not in the dataset's id.txt`);
-    if (!train.has(i as number)) fail(`id ${id} is in the test split: labeled examples must come from the training split`);
-    if (chosen.has(i as number)) fail(`id ${id} is listed twice`);
-    chosen.add(i as number);
+    if (i === undefined) idsError(file, `id ${id} is not in the dataset's id.txt`);
+    if (!train.has(i)) idsError(file, `id ${id} is in the test split: labeled examples must come from the training split`);
+    if (chosen.has(i)) idsError(file, `id ${id} is listed twice`);
+    chosen.add(i);
   }
   return Int32Array.from([...chosen].sort((a, b) => a - b));
+}
+
+function idsError(file: string, why: string): never {
+  throw new Error(`--labeled-ids ${file}: ${why}`);
 }
 
 export function splitLabels(train: Int32Array, labeled: Int32Array, unlabeled: 'rest' | 'all'): LabelSplit {

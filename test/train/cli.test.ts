@@ -48,20 +48,23 @@ function assertFailsEarly(r: Run, message: RegExp, trainDir?: string): void {
 
 test('train errors exit non-zero with one line naming the flag or file, and leave no train dir', async () => {
   const missing = path.join(work, 'no-such-dataset');
-  const dirs = { missing: path.join(work, 'run-missing'), norm: path.join(work, 'run-norm'), decay: path.join(work, 'run-decay'), clip: path.join(work, 'run-clip') };
-  const [a, b, c, d, e] = await Promise.all([
+  const dirs = { missing: path.join(work, 'run-missing'), norm: path.join(work, 'run-norm'), decay: path.join(work, 'run-decay'), clip: path.join(work, 'run-clip'), ids: path.join(work, 'run-ids') };
+  const noIds = path.join(work, 'no-such-ids.json');
+  const [a, b, c, d, e, f] = await Promise.all([
     ssganTrain('missing', ['--dataset-dir', missing, '--train-dir', dirs.missing]),
     ssganTrain('norm', ['--dataset-dir', data, '--norm-type', 'bogus', '--train-dir', dirs.norm]),
     // No --train-dir: the default train_dir/<prefix>-... under the working directory must not appear either.
     ssganTrain('labels', ['--dataset-dir', data, '--num-labeled', '7', '--max-training-steps', '1']),
     ssganTrain('decay', ['--dataset-dir', data, '--lr-decay-start', '3', '--train-dir', dirs.decay]),
     ssganTrain('clip', ['--dataset-dir', data, '--clip-norm', '-1', '--train-dir', dirs.clip]),
+    ssganTrain('ids', ['--dataset-dir', data, '--labeled-ids', noIds, '--train-dir', dirs.ids]),
   ]);
   assertFailsEarly(a, new RegExp(`^ssgan train: ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: dataset folder not found`), dirs.missing);
   assertFailsEarly(b, /^ssgan train: --norm-type bogus: must be one of batch, instance, none$/, dirs.norm);
   assertFailsEarly(c, /^ssgan train: --num-labeled 7: must be a multiple of the 10 classes/);
   assertFailsEarly(d, /^ssgan train: --lr-decay-start 3: needs --max-epochs/, dirs.decay);
   assertFailsEarly(e, /^ssgan train: --clip-norm -1: must be a non-negative number/, dirs.clip);
+  assertFailsEarly(f, new RegExp(`^ssgan train: --labeled-ids ${noIds.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: no such file$`), dirs.ids);
   // The dataset cache may be written beside the data, but nothing else is.
   assert.deepEqual(fs.readdirSync(data).filter((f) => f !== 'data.packed').sort(), ['data.hdf5', 'id.txt']);
 });
