@@ -235,8 +235,24 @@ class Model : public Napi::ObjectWrap<Model> {
     return {images, labels};
   }
 
-  Napi::Value lossesAsync(Napi::Env env, std::function<Losses()> task) {
-    return runAsync<Losses>(env, std::move(task), [](Napi::Env e, Losses& l) -> Napi::Value { return lossesToJs(e, l); });
+  // Runs `body` on the worker pool with the trainer locked; `convert` makes its result a JS value.
+  template <typename R>
+  Napi::Value lockedAsync(Napi::Env env, std::function<R(Trainer&)> body, std::function<Napi::Value(Napi::Env, R&)> convert) {
+    auto t = trainer_;  // keeps the trainer alive until the task has run
+    return runAsync<R>(env, [t, body = std::move(body)] {
+      std::lock_guard<std::mutex> lock(t->mutex());
+      return body(*t);
+    }, std::move(convert));
+  }
+  Napi::Value lossesAsync(Napi::Env env, std::function<Losses(Trainer&)> body) {
+    return lockedAsync<Losses>(env, std::move(body), [](Napi::Env e, Losses& l) -> Napi::Value { return lossesToJs(e, l); });
+  }
+  Napi::Value tensorAsync(Napi::Env env, std::function<torch::Tensor(Trainer&)> body) {
+    return lockedAsync<torch::Tensor>(env, std::move(body), [](Napi::Env e, torch::Tensor& r) -> Napi::Value { return toFloat32Array(e, r); });
+  }
+  Napi::Value voidAsync(Napi::Env env, std::function<void(Trainer&)> body) {
+    return lockedAsync<bool>(env, [body = std::move(body)](Trainer& t) { body(t); return true; },
+                             [](Napi::Env e, bool&) -> Napi::Value { return e.Undefined(); });
   }
 
   Napi::Value TrainDiscriminator(const Napi::CallbackInfo& info) {
@@ -244,11 +260,7 @@ class Model : public Napi::ObjectWrap<Model> {
       auto [images, labels] = batchFrom(info[0], "labeled");
       std::optional<torch::Tensor> unlabeled;
       if (info.Length() > 1 && info[1].IsObject()) unlabeled = batchFrom(info[1], "unlabeled").first;
-      auto t = trainer_;
-      return lossesAsync(info.Env(), [t, images, labels, unlabeled] {
-        std::lock_guard<std::mutex> lock(t->mutex());
-        return t->trainDiscriminator(images, labels, unlabeled);
-      });
+      return lossesAsync(info.Env(), [images, labels, unlabeled](Trainer& t) { return t.trainDiscriminator(images, labels, unlabeled); });
     });
   }
 
@@ -256,27 +268,15 @@ class Model : public Napi::ObjectWrap<Model> {
     return guarded(info.Env(), [&]() -> Napi::Value {
       auto [images, labels] = batchFrom(info[0], "real");
       double recon = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
-      auto t = trainer_;
-      return lossesAsync(info.Env(), [t, images, labels, recon] {
-        std::lock_guard<std::mutex> lock(t->mutex());
-        return t->trainGenerator(images, labels, recon);
-      });
+      return lossesAsync(info.Env(), [images, labels, recon](Trainer& t) { return t.trainGenerator(images, labels, recon); });
     });
   }
 
   Napi::Value Evaluate(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       auto [images, labels] = batchFrom(info[0], "batch");
-      auto t = trainer_;
-      return lossesAsync(info.Env(), [t, images, labels] {
-        std::lock_guard<std::mutex> lock(t->mutex());
-        return t->evaluate(images, labels);
-      });
+      return lossesAsync(info.Env(), [images, labels](Trainer& t) { return t.evaluate(images, labels); });
     });
-  }
-
-  Napi::Value tensorAsync(Napi::Env env, std::function<torch::Tensor()> task) {
-    return runAsync<torch::Tensor>(env, std::move(task), [](Napi::Env e, torch::Tensor& r) -> Napi::Value { return toFloat32Array(e, r); });
   }
 
   Napi::Value Classify(const Napi::CallbackInfo& info) {
@@ -284,11 +284,7 @@ class Model : public Napi::ObjectWrap<Model> {
       int64_t n = info[1].As<Napi::Number>().Int64Value();
       auto images = tensorFrom(info[0], {n, spec().h, spec().w, spec().c}, "images");
       bool ema = info.Length() > 2 && info[2].ToBoolean();
-      auto t = trainer_;
-      return tensorAsync(info.Env(), [t, images, ema] {
-        std::lock_guard<std::mutex> lock(t->mutex());
-        return t->classify(images, ema);
-      });
+      return tensorAsync(info.Env(), [images, ema](Trainer& t) { return t.classify(images, ema); });
     });
   }
 
@@ -296,11 +292,7 @@ class Model : public Napi::ObjectWrap<Model> {
     return guarded(info.Env(), [&]() -> Napi::Value {
       int64_t n = info[1].As<Napi::Number>().Int64Value();
       auto z = tensorFrom(info[0], {n, spec().nz}, "z");
-      auto t = trainer_;
-      return tensorAsync(info.Env(), [t, z] {
-        std::lock_guard<std::mutex> lock(t->mutex());
-        return t->generate(z);
-      });
+      return tensorAsync(info.Env(), [z](Trainer& t) { return t.generate(z); });
     });
   }
 
@@ -314,12 +306,7 @@ class Model : public Napi::ObjectWrap<Model> {
   Napi::Value InitFromData(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       auto [images, labels] = batchFrom(info[0], "batch");
-      auto t = trainer_;
-      return runAsync<bool>(info.Env(), [t, images] {
-        std::lock_guard<std::mutex> lock(t->mutex());
-        t->initFromData(images);
-        return true;
-      }, [](Napi::Env e, bool&) -> Napi::Value { return e.Undefined(); });
+      return voidAsync(info.Env(), [images](Trainer& t) { t.initFromData(images); });
     });
   }
 
@@ -336,12 +323,9 @@ class Model : public Napi::ObjectWrap<Model> {
       if (!info[0].IsString()) throw std::runtime_error("a file path is required");
       std::string file = info[0].As<Napi::String>().Utf8Value();
       bool weightsOnly = info.Length() > 1 && info[1].ToBoolean();
-      auto t = trainer_;
-      return runAsync<bool>(info.Env(), [t, file, save, weightsOnly] {
-        std::lock_guard<std::mutex> lock(t->mutex());
-        if (save) t->save(file); else t->load(file, weightsOnly);
-        return true;
-      }, [](Napi::Env e, bool&) -> Napi::Value { return e.Undefined(); });
+      return voidAsync(info.Env(), [file, save, weightsOnly](Trainer& t) {
+        if (save) t.save(file); else t.load(file, weightsOnly);
+      });
     });
   }
   Napi::Value Save(const Napi::CallbackInfo& info) { return fileAsync(info, true); }
