@@ -17,6 +17,7 @@ import { runEval, type EvalOptions } from '../../src/eval/run-eval';
 import { sampleOnnx, sampleTorch, writeSamples } from '../../src/eval/sample';
 import { loadCheckpoint } from '../../src/train/checkpoint';
 import { ADDON_FILE } from '../export/helpers/reference';
+import { escapeRegExp } from '../helpers/model';
 import { repoRoot } from '../export/helpers/repo-root';
 import { FIX, makeFixture, type Fixture } from './helpers/fixture-checkpoint';
 
@@ -41,7 +42,7 @@ describe('eval and sample on fixture data', { skip: haveAddon ? false : `needs t
     const predictedClasses = r.metrics.confusion[0].map((_, j) => r.metrics.confusion.some((row) => row[j] > 0)).filter(Boolean).length;
     assert.ok(predictedClasses >= 2, 'the fixture model predicts more than one class, or agreement proves little');
     const text = formatReport(r);
-    assert.match(text, new RegExp(`checkpoint ${fx.checkpoint.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(step ${FIX.step}\\)`));
+    assert.match(text, new RegExp(`checkpoint ${escapeRegExp(fx.checkpoint)} \\(step ${FIX.step}\\)`));
     assert.match(text, /confusion matrix/);
     const torchOnly = await runEval({ ...base, checkpoint: fx.checkpoint, backend: 'torch' });
     assert.deepEqual(torchOnly.metrics, r.metrics);

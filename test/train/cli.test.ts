@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { tmpDir } from '../helpers/model';
+import { escapeRegExp, tmpDir } from '../helpers/model';
 import { fixtureCopy, repoRoot } from '../helpers/train-fixture';
 
 const BIN = path.join(repoRoot(), 'bin', 'ssgan');
@@ -59,12 +59,12 @@ test('train errors exit non-zero with one line naming the flag or file, and leav
     ssganTrain('clip', ['--dataset-dir', data, '--clip-norm', '-1', '--train-dir', dirs.clip]),
     ssganTrain('ids', ['--dataset-dir', data, '--labeled-ids', noIds, '--train-dir', dirs.ids]),
   ]);
-  assertFailsEarly(a, new RegExp(`^ssgan train: ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: dataset folder not found`), dirs.missing);
+  assertFailsEarly(a, new RegExp(`^ssgan train: ${escapeRegExp(missing)}: dataset folder not found`), dirs.missing);
   assertFailsEarly(b, /^ssgan train: --norm-type bogus: must be one of batch, instance, none$/, dirs.norm);
   assertFailsEarly(c, /^ssgan train: --num-labeled 7: must be a multiple of the 10 classes/);
   assertFailsEarly(d, /^ssgan train: --lr-decay-start 3: needs --max-epochs/, dirs.decay);
   assertFailsEarly(e, /^ssgan train: --clip-norm -1: must be a non-negative number/, dirs.clip);
-  assertFailsEarly(f, new RegExp(`^ssgan train: --labeled-ids ${noIds.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: no such file$`), dirs.ids);
+  assertFailsEarly(f, new RegExp(`^ssgan train: --labeled-ids ${escapeRegExp(noIds)}: no such file$`), dirs.ids);
   // The dataset cache may be written beside the data, but nothing else is.
   assert.deepEqual(fs.readdirSync(data).filter((f) => f !== 'data.packed').sort(), ['data.hdf5', 'id.txt']);
 });
