@@ -71,7 +71,9 @@ async function openSession(cli: TrainConfig): Promise<Session> {
   const dir = resolveDatasetDir({ dataset: cli.dataset, datasetDir: cli.datasetDir, dataDir: cli.dataDir });
   // --split seed is the seed project's own 80/20 shuffle (its seed, not --seed), as `ssgan eval` uses.
   const data = await loadDataset(dir, { split: cli.split });
-  const config: TrainConfig = { ...cli, dataset: cli.datasetDir ? data.name : cli.dataset };
+  // An absolute --labeled-ids path, so labeled.json and the checkpoint name the file from anywhere.
+  const labeledIds = cli.labeledIds === undefined ? undefined : path.resolve(cli.labeledIds);
+  const config: TrainConfig = { ...cli, dataset: cli.datasetDir ? data.name : cli.dataset, labeledIds };
   const trainDir = config.trainDir ?? defaultTrainDir(config);
   if (fs.existsSync(trainDir) && fs.readdirSync(trainDir).some((f) => /^model-\d+$/.test(f)))
     throw new Error(`--train-dir ${trainDir} already holds checkpoints: resume with --checkpoint ${trainDir}, or choose another --train-dir`);

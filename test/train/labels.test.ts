@@ -102,12 +102,15 @@ test('--labeled-ids: a run trains on exactly the labeled examples another run re
   try {
     const first = path.join(work, 'first'), second = path.join(work, 'second');
     await train(smallConfig(dataDir, { ...steps, trainDir: first, numLabeled: 20, labelSeed: 5 }), captureStream().stream);
-    const r = await train(smallConfig(dataDir, { ...steps, trainDir: second, labeledIds: path.join(first, 'labeled.json') }), captureStream().stream);
+    // Given relative to the working directory, recorded absolute: the record must name the file from anywhere.
+    const relative = path.relative(process.cwd(), path.join(first, 'labeled.json'));
+    const r = await train(smallConfig(dataDir, { ...steps, trainDir: second, labeledIds: relative }), captureStream().stream);
     const expected = selectLabeled(data.train, data.labels, K, 20, 5);
     assert.deepEqual(readCheckpointMeta(r.checkpoint).labeled, Array.from(expected));
     const record = JSON.parse(fs.readFileSync(path.join(second, 'labeled.json'), 'utf8'));
     assert.equal(record.numLabeled, 20);
     assert.equal(record.labeledIds, path.join(first, 'labeled.json'));
+    assert.equal(readCheckpointMeta(r.checkpoint).config.labeledIds, path.join(first, 'labeled.json'));
     assert.equal(record.labelSeed, undefined, 'no label seed chose them');
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
