@@ -9,12 +9,14 @@
  *                      paper-mnist, 100 labels, Improved-GAN + feature matching, one thread (two can
  *                      run side by side): test errors by epoch; DECAY_START = --lr-decay-start
  *   cifar [STEPS]      import CIFAR-10 (JPEG), train STEPS (2000) steps, evaluate; paper-cifar s/epoch
+ *   curves FILE|DIR... few-label learning curves side by side (train dirs or bench/results/cpu/*.jsonl)
  * With no NAME: speed, memory, load, eval.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { figure, median, PYTHON, requireFile, ROOT, run, SHARED, ssgan } from './common';
+import { curves } from './curves';
 
 const THREADS = String(os.availableParallelism());
 
@@ -111,7 +113,7 @@ function cifar(steps: number): void {
 }
 
 function main(): void {
-  const [name, a, b, c, d] = process.argv.slice(2);
+  const [name, a, b, c, d, ...rest] = process.argv.slice(2);
   const all: Record<string, () => void> = {
     speed,
     memory,
@@ -120,6 +122,7 @@ function main(): void {
     accuracy: () => void accuracy(Number(a ?? 5000)),
     ssl: () => ssl(Number(a ?? 100), Number(b ?? 1), Number(c ?? b ?? 1), d === undefined ? undefined : Number(d)),
     cifar: () => cifar(Number(a ?? 2000)),
+    curves: () => curves([a, b, c, d, ...rest].filter((x) => x !== undefined)),
   };
   const names = name ? [name] : ['speed', 'memory', 'load', 'eval'];
   for (const n of names) {
@@ -128,4 +131,9 @@ function main(): void {
   }
 }
 
-main();
+try {
+  main();
+} catch (e) {
+  process.stderr.write(`bench: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+}
