@@ -13,7 +13,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--dataset-dir <path>', 'a dataset folder anywhere (data.hdf5 + id.txt); overrides --dataset')
     .option('--data-dir <dir>', 'where datasets live', d.dataDir)
     .option('--split <kind>', 'official (recorded train/test split) or seed (80/20 seeded shuffle)', d.split)
-    .option('--model <kind>', 'architecture: seed, paper-mnist, paper-cifar or paper-svhn (the paper models default to its batch size, n_z, learning rates, losses and --ema-decay 0.999)', d.model)
+    .option('--model <kind>', 'architecture: seed, paper-mnist, paper-cifar or paper-svhn (the paper models default to its batch size, n_z, learning rates, losses and --ema-decay 0.9999)', d.model)
     .option('--batch-size <n>', 'examples per batch', intArg('--batch-size'), d.batchSize)
     .option('--n-z <n>', 'generator noise dimension', intArg('--n-z'), d.nZ)
     .option('--norm-type <type>', 'batch, instance or none', d.normType)
