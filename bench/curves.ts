@@ -16,16 +16,20 @@ function readCurve(arg: string): Curve {
   const file = fs.existsSync(arg) && fs.statSync(arg).isDirectory() ? path.join(arg, 'metrics.jsonl') : arg;
   if (!fs.existsSync(file)) throw new Error(`${file}: no such file (give a train dir or a metrics.jsonl)`);
   const rows = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((r) => r.split === 'test-full');
-  // Checkpoints every epoch, so the steps' greatest common divisor is one epoch (resumed runs too).
-  const perEpoch = rows.reduce((g: number, r) => gcd(g, r.step), 0);
+  const perEpoch = epochSteps(rows.map((r) => r.step));
   const errors = new Map<number, number>();
-  for (const r of rows) errors.set(r.step / perEpoch, r.errors); // a repeated step keeps its last line
+  // A stop with Ctrl-C checkpoints mid-epoch: those lines are left out. A repeated step keeps its last line.
+  for (const r of rows) if (r.step % perEpoch === 0) errors.set(r.step / perEpoch, r.errors);
   if (!errors.size) throw new Error(`${file}: no test-full lines (checkpoint every epoch: --output-save-step = steps per epoch)`);
   return { name: path.basename(arg).replace(/\.jsonl$/, ''), errors };
 }
 
-function gcd(a: number, b: number): number {
-  return b ? gcd(b, a % b) : a;
+/** Checkpoints every epoch: the most common gap between checkpoint steps is one epoch (resumed runs too). */
+function epochSteps(steps: number[]): number {
+  const sorted = [...new Set(steps)].sort((a, b) => a - b);
+  const gaps = new Map<number, number>();
+  sorted.slice(1).forEach((s, i) => gaps.set(s - sorted[i], (gaps.get(s - sorted[i]) ?? 0) + 1));
+  return gaps.size ? [...gaps].reduce((b, g) => (g[1] > b[1] ? g : b))[0] : sorted[0];
 }
 
 function meanSd(xs: number[]): [number, number] {
