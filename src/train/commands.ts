@@ -48,9 +48,23 @@ export function registerTrainCommands(program: Command): void {
       action('train', async (opts: Partial<TrainConfig>, cmd: Command) => {
         // Options given on the command line win over the chosen model's defaults, which win over ours.
         const given = Object.fromEntries(Object.entries(opts).filter(([k]) => cmd.getOptionValueSource(k) === 'cli'));
+        if (given.checkpoint !== undefined) refuseFixedOnResume(cmd, given);
         const config = validate({ ...DEFAULTS, ...opts, ...modelDefaults(opts.model ?? d.model), ...given });
         const r = await train(config);
         process.stdout.write(`${r.stopped ? 'Stopped' : 'Finished'} at step ${r.step}: ${r.checkpoint}\n`);
       }),
     );
+}
+
+/** What a resumed run may change (src/train/trainer.ts applies these); its checkpoint fixes the rest. */
+const RESUMABLE = ['checkpoint', 'maxTrainingSteps', 'maxEpochs', 'lrDecayStart', 'threads', 'device'];
+
+/** A flag that resuming would silently ignore is refused instead, so nobody thinks it took effect. */
+function refuseFixedOnResume(cmd: Command, given: Record<string, unknown>): void {
+  const options = cmd.options.filter((o) => o.attributeName() in given && !RESUMABLE.includes(o.attributeName()));
+  // --data-init / --no-data-init share one value: name the one that was typed.
+  const typed = options.filter((o) => options.filter((p) => p.attributeName() === o.attributeName()).length === 1 || o.negate === (given[o.attributeName()] === false));
+  const fixed = typed.map((o) => o.long);
+  if (fixed.length)
+    throw new Error(`${fixed.join(', ')}: a resumed run keeps its checkpoint's settings; with --checkpoint only --max-training-steps, --max-epochs, --lr-decay-start, --threads and --device apply (train a new run in another --train-dir to change the rest)`);
 }

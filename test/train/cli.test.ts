@@ -94,6 +94,10 @@ test('a resumed run may schedule the learning-rate decay; a schedule past the ru
   assert.notEqual(bad.code, 0);
   assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
   assert.match(bad.stderr, /--lr-decay-start 3/);
+  // Flags the checkpoint fixes are refused rather than silently ignored, and nothing is trained.
+  const fixed = await ssganTrain('decay-fixed', ['--checkpoint', dir, '--max-epochs', '2', '--learning-rate-d', '0.1', '--no-data-init']);
+  assertFailsEarly(fixed, /^ssgan train: --learning-rate-d, --no-data-init: a resumed run keeps its checkpoint's settings; with --checkpoint only --max-training-steps, .* apply/);
+  assert.equal(newest(), `model-${stepsPerEpoch}`, 'the refused resume trained nothing');
   const resumed = await ssganTrain('decay-resumed', ['--checkpoint', dir, '--max-epochs', '3', '--lr-decay-start', '1']);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.equal(Number(newest().slice(6)), 3 * stepsPerEpoch);
