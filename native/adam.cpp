@@ -4,8 +4,8 @@
 
 namespace ssgan {
 
-Adam::Adam(std::vector<torch::Tensor> params, double lr, double beta1, double beta2, double eps)
-    : params_(std::move(params)), lr_(lr), beta1_(beta1), beta2_(beta2), eps_(eps) {
+Adam::Adam(std::vector<torch::Tensor> params, double lr, double beta1, bool epsInsideSqrt, double beta2, double eps)
+    : params_(std::move(params)), lr_(lr), beta1_(beta1), beta2_(beta2), eps_(eps), epsInsideSqrt_(epsInsideSqrt) {
   for (auto& p : params_) {
     m_.push_back(torch::zeros_like(p));
     v_.push_back(torch::zeros_like(p));
@@ -21,7 +21,8 @@ void Adam::step() {
   ++steps_;
   const double bc1 = 1 - std::pow(beta1_, static_cast<double>(steps_));
   const double bc2 = 1 - std::pow(beta2_, static_cast<double>(steps_));
-  const float b1 = beta1_, b2 = beta2_, stepSize = lr_ / bc1, rootBc2 = std::sqrt(bc2), eps = eps_;
+  const float b1 = beta1_, b2 = beta2_, stepSize = lr_ / bc1, rootBc2 = std::sqrt(bc2), eps = eps_, fbc2 = bc2;
+  const bool inside = epsInsideSqrt_;
   for (size_t i = 0; i < params_.size(); ++i) {
     auto& p = params_[i];
     const auto& g = p.grad();
@@ -30,7 +31,7 @@ void Adam::step() {
       // Devices other than the CPU: the same arithmetic with tensor ops.
       m_[i].mul_(b1).add_(g, 1 - b1);
       v_[i].mul_(b2).addcmul_(g, g, 1 - b2);
-      p.addcdiv_(m_[i], v_[i].sqrt().div_(rootBc2).add_(eps), -stepSize);
+      p.addcdiv_(m_[i], inside ? v_[i].div(fbc2).add_(eps).sqrt_() : v_[i].sqrt().div_(rootBc2).add_(eps), -stepSize);
       continue;
     }
     float* pp = p.data_ptr<float>();
@@ -42,7 +43,7 @@ void Adam::step() {
         const float gj = gp[j];
         const float m = mp[j] = b1 * mp[j] + (1 - b1) * gj;
         const float v = vp[j] = b2 * vp[j] + (1 - b2) * gj * gj;
-        pp[j] -= stepSize * m / (std::sqrt(v) / rootBc2 + eps);
+        pp[j] -= stepSize * m / (inside ? std::sqrt(v / fbc2 + eps) : std::sqrt(v) / rootBc2 + eps);
       }
     });
   }

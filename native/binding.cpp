@@ -108,6 +108,9 @@ TrainOptions toOptions(const Napi::Object& o) {
   t.device = strOr(o, "device", t.device);
   t.loss = strOr(o, "loss", t.loss);
   t.gLoss = strOr(o, "gLoss", t.gLoss);
+  t.adamEpsilon = strOr(o, "adamEpsilon", t.adamEpsilon);
+  if (t.adamEpsilon != "pytorch" && t.adamEpsilon != "official")
+    throw std::runtime_error("adamEpsilon '" + t.adamEpsilon + "': pytorch or official");
   return t;
 }
 

@@ -35,6 +35,7 @@ struct TrainOptions {
   std::string device = "cpu";
   std::string loss = "seed";    // seed | improved-gan
   std::string gLoss = "seed";   // seed | feature-matching
+  std::string adamEpsilon = "pytorch";  // pytorch: m / (sqrt(v) + eps) | official: m / sqrt(v + eps)
 };
 
 }  // namespace ssgan

@@ -53,8 +53,9 @@ Trainer::Trainer(ModelSpec spec, TrainOptions opts)
     dEma_->to(device_);
     copyWeights(*d_, *dEma_);
   }
-  optD_ = std::make_unique<Adam>(d_->parameters(), opts_.lrD, opts_.beta1);
-  optG_ = std::make_unique<Adam>(g_->parameters(), opts_.lrG, opts_.beta1);
+  const bool epsInsideSqrt = opts_.adamEpsilon == "official";
+  optD_ = std::make_unique<Adam>(d_->parameters(), opts_.lrD, opts_.beta1, epsInsideSqrt);
+  optG_ = std::make_unique<Adam>(g_->parameters(), opts_.lrG, opts_.beta1, epsInsideSqrt);
 }
 
 torch::Tensor Trainer::toModelInput(const torch::Tensor& nhwc) const {

@@ -35,6 +35,8 @@ export interface TrainConfig {
   reconWeight: number;
   reconSteps: number;
   emaDecay: number;
+  /** Adam's epsilon: PyTorch's m / (sqrt(v) + eps), or the official Improved-GAN code's m / sqrt(v + eps). Unset (older checkpoints): pytorch. */
+  adamEpsilon?: 'pytorch' | 'official';
   /** Few labels: this many labeled training examples, balanced over the classes (all when unset). */
   numLabeled?: number;
   labelSeed: number;
@@ -78,6 +80,7 @@ export const DEFAULTS: TrainConfig = {
   reconWeight: 10, // initial weight of the annealed reconstruction loss ...
   reconSteps: 1500, // ... falling linearly to 0 over this many steps
   emaDecay: 0,
+  adamEpsilon: 'pytorch',
   labelSeed: 1,
   unlabeled: 'all',
   dataInit: true,
@@ -136,6 +139,7 @@ export function validate(c: TrainConfig): TrainConfig {
   if (!(c.clipNorm >= 0)) throw new Error(`--clip-norm ${c.clipNorm}: must be a non-negative number (0 turns clipping off)`);
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw new Error(`--ema-decay ${c.emaDecay}: must be in [0, 1)`);
   oneOf('--unlabeled', c.unlabeled, ['rest', 'all'] as const);
+  if (c.adamEpsilon !== undefined) oneOf('--adam-epsilon', c.adamEpsilon, ['pytorch', 'official'] as const);
   if (c.numLabeled !== undefined) positiveInt('--num-labeled', c.numLabeled);
   if (c.numLabeled !== undefined && c.labeledIds !== undefined)
     throw new Error(`--labeled-ids ${c.labeledIds}: the file says which examples are labeled, so drop --num-labeled ${c.numLabeled}`);

@@ -38,6 +38,8 @@ export interface NativeOptions {
   alpha: number;
   /** Decay of the classifier's weight moving average; 0 keeps none. */
   emaDecay: number;
+  /** pytorch: m / (sqrt(v) + 1e-8); official: the Improved-GAN code's m / sqrt(v + 1e-8). Default pytorch. */
+  adamEpsilon?: 'pytorch' | 'official';
 }
 
 export interface NativeModel {

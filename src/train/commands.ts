@@ -29,6 +29,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--test-sample-step <n>', 'evaluate a test batch every n steps', intArg('--test-sample-step'), d.testSampleStep)
     .option('--output-save-step <n>', 'checkpoint and sample grid every n steps', intArg('--output-save-step'), d.outputSaveStep)
     .option('--clip-norm <n>', 'clip gradients to this global norm (the seed\'s trick; 0: off)', numberArg('--clip-norm'), d.clipNorm)
+    .option('--adam-epsilon <where>', "pytorch: Adam's m / (sqrt(v) + 1e-8), or official: the Improved-GAN code's m / sqrt(v + 1e-8), which damps parameters with gradients below ~1e-4", d.adamEpsilon)
     .option('--ema-decay <d>', 'keep a moving average of the classifier weights for evaluation and export (0: off)', numberArg('--ema-decay'), d.emaDecay)
     .option('--num-labeled <n>', 'train with only n labeled examples, n / K per class (default: all labeled)', intArg('--num-labeled'))
     .option('--label-seed <n>', 'seed of the labeled-example choice', intArg('--label-seed'), d.labelSeed)

@@ -30,6 +30,7 @@ export function buildModel(c: TrainConfig, mc: ModelConfig): BuiltModel {
     gLoss: c.gLoss,
     alpha: c.alpha,
     emaDecay: c.emaDecay,
+    adamEpsilon: c.adamEpsilon,
   });
   return { desc, model, device };
 }

@@ -38,6 +38,7 @@ test('validate: the few-label flags', () => {
   assert.throws(() => validate({ ...base, numLabeled: 2.5 }), /--num-labeled 2.5/);
   assert.throws(() => validate({ ...base, unlabeled: 'some' as 'rest' }), /--unlabeled some: must be one of rest, all/);
   assert.throws(() => validate({ ...base, emaDecay: 1 }), /--ema-decay 1/);
+  assert.throws(() => validate({ ...base, adamEpsilon: 'inside' as never }), /^Error: --adam-epsilon inside: must be one of pytorch, official$/);
   assert.equal(validate({ ...base, numLabeled: 100, unlabeled: 'rest' }).numLabeled, 100);
   assert.throws(() => validate({ ...base, numLabeled: 100, labeledIds: 'ids.json' }), /^Error: --labeled-ids ids.json: the file says which examples are labeled, so drop --num-labeled 100$/);
 });
