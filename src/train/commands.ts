@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { action, intArg, numberArg } from '../cli-util';
 import { DEFAULTS, modelDefaults, validate, type TrainConfig } from '../config';
-import { train } from './trainer';
+import { RESUMABLE, train } from './trainer';
 
 export function registerTrainCommands(program: Command): void {
   const d = DEFAULTS;
@@ -57,15 +57,14 @@ export function registerTrainCommands(program: Command): void {
     );
 }
 
-/** What a resumed run may change (src/train/trainer.ts applies these); its checkpoint fixes the rest. */
-const RESUMABLE = ['checkpoint', 'maxTrainingSteps', 'maxEpochs', 'lrDecayStart', 'threads', 'device'];
-
 /** A flag that resuming would silently ignore is refused instead, so nobody thinks it took effect. */
 function refuseFixedOnResume(cmd: Command, given: Record<string, unknown>): void {
-  const options = cmd.options.filter((o) => o.attributeName() in given && !RESUMABLE.includes(o.attributeName()));
+  const resumable = (o: { attributeName(): string }): boolean => (RESUMABLE as readonly string[]).includes(o.attributeName());
+  const options = cmd.options.filter((o) => o.attributeName() in given && !resumable(o));
   // --data-init / --no-data-init share one value: name the one that was typed.
   const typed = options.filter((o) => options.filter((p) => p.attributeName() === o.attributeName()).length === 1 || o.negate === (given[o.attributeName()] === false));
   const fixed = typed.map((o) => o.long);
+  const allowed = cmd.options.filter((o) => resumable(o) && o.attributeName() !== 'checkpoint').map((o) => o.long);
   if (fixed.length)
-    throw new Error(`${fixed.join(', ')}: a resumed run keeps its checkpoint's settings; with --checkpoint only --max-training-steps, --max-epochs, --lr-decay-start, --threads and --device apply (train a new run in another --train-dir to change the rest)`);
+    throw new Error(`${fixed.join(', ')}: a resumed run keeps its checkpoint's settings; with --checkpoint only ${allowed.join(', ')} apply (train a new run in another --train-dir to change the rest)`);
 }

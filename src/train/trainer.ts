@@ -54,16 +54,17 @@ function logLine(split: string, step: number, l: Losses, secPerBatch: number, ba
   return `[${split} step ${String(step).padStart(4)}] Supervised loss: ${fmt(l.s_loss)} D loss: ${fmt(l.d_loss)} G loss: ${fmt(l.g_loss)} Accuracy: ${fmt(l.accuracy)} (${secPerBatch.toFixed(3)} sec/batch, ${(batch / secPerBatch).toFixed(3)} instances/sec)`;
 }
 
+/** What a resumed run takes from the command line (when given); its checkpoint fixes everything else. */
+export const RESUMABLE = ['checkpoint', 'maxTrainingSteps', 'maxEpochs', 'lrDecayStart', 'threads', 'device'] as const;
+
 interface Session { config: TrainConfig; data: Dataset; built: BuiltModel; trainDir: string; startStep: number; streams: Streams }
 
 async function openSession(cli: TrainConfig): Promise<Session> {
   if (cli.checkpoint) {
     const ck = await loadCheckpoint(cli.checkpoint, { threads: cli.threads, device: cli.device }, 'resume');
     // The checkpoint fixes the model and data; the command line may extend the run or schedule its decay.
-    const config: TrainConfig = validate({
-      ...ck.meta.config, maxTrainingSteps: cli.maxTrainingSteps, maxEpochs: cli.maxEpochs ?? ck.meta.config.maxEpochs,
-      lrDecayStart: cli.lrDecayStart ?? ck.meta.config.lrDecayStart, threads: cli.threads, device: cli.device, checkpoint: cli.checkpoint,
-    });
+    const given = Object.fromEntries(RESUMABLE.filter((k) => cli[k] !== undefined).map((k) => [k, cli[k]]));
+    const config: TrainConfig = validate({ ...ck.meta.config, ...given });
     const data = await loadDataset(ck.meta.dataset.dir, { split: config.split });
     const streams = openStreams(config, data, ck.meta);
     return { config, data, built: ck, trainDir: path.dirname(ck.dir), startStep: ck.step, streams };
