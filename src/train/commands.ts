@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { action, intArg, numberArg } from '../cli-util';
 import { DEFAULTS, modelDefaults, validate, type TrainConfig } from '../config';
-import { RESUMABLE, train } from './trainer';
+import { RESUMABLE, resume, train } from './trainer';
 
 export function registerTrainCommands(program: Command): void {
   const d = DEFAULTS;
@@ -49,9 +49,14 @@ export function registerTrainCommands(program: Command): void {
       action('train', async (opts: Partial<TrainConfig>, cmd: Command) => {
         // Options given on the command line win over the chosen model's defaults, which win over ours.
         const given = Object.fromEntries(Object.entries(opts).filter(([k]) => cmd.getOptionValueSource(k) === 'cli'));
-        if (given.checkpoint !== undefined) refuseFixedOnResume(cmd, given);
-        const config = validate({ ...DEFAULTS, ...opts, ...modelDefaults(opts.model ?? d.model), ...given });
-        const r = await train(config);
+        let r;
+        if (given.checkpoint !== undefined) {
+          refuseFixedOnResume(cmd, given);
+          // Only what was typed changes the checkpoint's settings (checked together with them);
+          // threads and device follow this machine.
+          const typed = Object.fromEntries(RESUMABLE.filter((k) => k in given).map((k) => [k, given[k]]));
+          r = await resume({ threads: d.threads, device: d.device, ...typed, checkpoint: String(given.checkpoint) });
+        } else r = await train(validate({ ...DEFAULTS, ...opts, ...modelDefaults(opts.model ?? d.model), ...given }));
         process.stdout.write(`${r.stopped ? 'Stopped' : 'Finished'} at step ${r.step}: ${r.checkpoint}\n`);
       }),
     );

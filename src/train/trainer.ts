@@ -18,7 +18,7 @@ import { MetricsLog } from '../summary/metrics';
 import { Progress } from '../summary/progress';
 import { writeFileAtomic } from '../util/atomic';
 import { deriveSeed, Random } from '../util/random';
-import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint';
+import { loadCheckpoint, readCheckpointMeta, resolveCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint';
 import { splitAccuracy } from './full-test';
 import { buildModel, modelConfigFor, type BuiltModel } from './model';
 import { gather, type Batch } from './sampler';
@@ -55,20 +55,30 @@ function logLine(split: string, step: number, l: Losses, secPerBatch: number, ba
 }
 
 /** What a resumed run takes from the command line (when given); its checkpoint fixes everything else. */
-export const RESUMABLE = ['checkpoint', 'maxTrainingSteps', 'maxEpochs', 'lrDecayStart', 'threads', 'device'] as const;
+export const RESUMABLE = ['checkpoint', 'maxTrainingSteps', 'maxEpochs', 'lrDecayStart', 'emaDecay', 'threads', 'device'] as const;
+type Resumable = (typeof RESUMABLE)[number];
+/** A resume: the checkpoint, and only the RESUMABLE settings that should change. */
+export type ResumeRequest = { checkpoint: string } & Partial<Pick<TrainConfig, Resumable>>;
 
 interface Session { config: TrainConfig; data: Dataset; built: BuiltModel; trainDir: string; startStep: number; streams: Streams }
 
-async function openSession(cli: TrainConfig): Promise<Session> {
-  if (cli.checkpoint) {
-    const ck = await loadCheckpoint(cli.checkpoint, { threads: cli.threads, device: cli.device }, 'resume');
-    // The checkpoint fixes the model and data; the command line may extend the run or schedule its decay.
-    const given = Object.fromEntries(RESUMABLE.filter((k) => cli[k] !== undefined).map((k) => [k, cli[k]]));
-    const config: TrainConfig = validate({ ...ck.meta.config, ...given });
-    const data = await loadDataset(ck.meta.dataset.dir, { split: config.split });
-    const streams = openStreams(config, data, ck.meta);
-    return { config, data, built: ck, trainDir: path.dirname(ck.dir), startStep: ck.step, streams };
-  }
+async function resumeSession(req: ResumeRequest): Promise<Session> {
+  const dir = resolveCheckpoint(req.checkpoint);
+  const saved = readCheckpointMeta(dir).config;
+  const given: Partial<TrainConfig> = Object.fromEntries(RESUMABLE.filter((k) => req[k] !== undefined).map((k) => [k, req[k]]));
+  if (given.maxTrainingSteps !== undefined && given.maxEpochs === undefined && saved.maxEpochs !== undefined)
+    throw new Error(`--max-training-steps ${given.maxTrainingSteps}: ${dir} counts epochs (--max-epochs ${saved.maxEpochs}); extend it with --max-epochs`);
+  // The average lives in the checkpoint: its decay may change, but it cannot be started or dropped.
+  if (given.emaDecay !== undefined && given.emaDecay > 0 !== saved.emaDecay > 0)
+    throw new Error(`--ema-decay ${given.emaDecay}: ${dir} was trained with --ema-decay ${saved.emaDecay}; a resume can change the decay of a weight average, not ${saved.emaDecay > 0 ? 'drop' : 'start'} one`);
+  const config: TrainConfig = validate({ ...saved, ...given });
+  const ck = await loadCheckpoint(dir, given, 'resume');
+  const data = await loadDataset(ck.meta.dataset.dir, { split: config.split });
+  const streams = openStreams(config, data, ck.meta);
+  return { config, data, built: ck, trainDir: path.dirname(ck.dir), startStep: ck.step, streams };
+}
+
+async function newSession(cli: TrainConfig): Promise<Session> {
   const dir = resolveDatasetDir({ dataset: cli.dataset, datasetDir: cli.datasetDir, dataDir: cli.dataDir });
   // --split seed is the seed project's own 80/20 shuffle (its seed, not --seed), as `ssgan eval` uses.
   const data = await loadDataset(dir, { split: cli.split });
@@ -83,8 +93,19 @@ async function openSession(cli: TrainConfig): Promise<Session> {
   return { config, data, built, trainDir, startStep: 0, streams };
 }
 
+/** Resumes a run from its checkpoint (the step count, batch order, optimisers and RNG continue). */
+export async function resume(req: ResumeRequest, out: NodeJS.WriteStream = process.stdout): Promise<TrainResult> {
+  return run(await resumeSession(req), out);
+}
+
+/** Trains a new run, or resumes one when `cli.checkpoint` is set (taking only its RESUMABLE settings). */
 export async function train(cli: TrainConfig, out: NodeJS.WriteStream = process.stdout): Promise<TrainResult> {
-  const s = await openSession(cli);
+  if (cli.checkpoint === undefined) return run(await newSession(cli), out);
+  const req = Object.fromEntries(RESUMABLE.map((k) => [k, cli[k]])) as ResumeRequest;
+  return resume(req, out);
+}
+
+async function run(s: Session, out: NodeJS.WriteStream): Promise<TrainResult> {
   const { data, built, trainDir, streams } = s;
   const model: NativeModel = built.model;
   const perEpoch = stepsPerEpoch(streams, s.config.batchSize);

@@ -98,10 +98,20 @@ test('a resumed run may schedule the learning-rate decay; a schedule past the ru
   const fixed = await ssganTrain('decay-fixed', ['--checkpoint', dir, '--max-epochs', '2', '--learning-rate-d', '0.1', '--no-data-init']);
   assertFailsEarly(fixed, /^ssgan train: --learning-rate-d, --no-data-init: a resumed run keeps its checkpoint's settings; with --checkpoint only --max-training-steps, .* apply/);
   assert.equal(newest(), `model-${stepsPerEpoch}`, 'the refused resume trained nothing');
+  // An epoch-counted run is not extended in steps, and a run without an average cannot start one.
+  const steps = await ssganTrain('decay-steps', ['--checkpoint', dir, '--max-training-steps', '9999']);
+  assertFailsEarly(steps, /^ssgan train: --max-training-steps 9999: .* counts epochs \(--max-epochs 1\); extend it with --max-epochs$/);
+  const ema = await ssganTrain('decay-ema', ['--checkpoint', dir, '--max-epochs', '2', '--ema-decay', '0.99']);
+  assertFailsEarly(ema, /^ssgan train: --ema-decay 0.99: .* was trained with --ema-decay 0; a resume can change the decay of a weight average, not start one$/);
+  assert.equal(newest(), `model-${stepsPerEpoch}`, 'the refused resumes trained nothing');
   const resumed = await ssganTrain('decay-resumed', ['--checkpoint', dir, '--max-epochs', '3', '--lr-decay-start', '1']);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.equal(Number(newest().slice(6)), 3 * stepsPerEpoch);
   const meta = JSON.parse(fs.readFileSync(path.join(dir, newest(), 'checkpoint.json'), 'utf8'));
   assert.equal(meta.config.lrDecayStart, 1);
   assert.equal(meta.config.maxEpochs, 3);
+  // --lr-decay-start alone is checked against the checkpoint's --max-epochs, not the defaults'.
+  const later = await ssganTrain('decay-later', ['--checkpoint', dir, '--lr-decay-start', '2']);
+  assert.equal(later.code, 0, later.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, newest(), 'checkpoint.json'), 'utf8')).config.lrDecayStart, 2);
 });

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { TrainConfig } from '../../src/config';
 import type { Weights } from '../../src/native/addon';
 import { loadCheckpoint, readCheckpointMeta } from '../../src/train/checkpoint';
-import { train } from '../../src/train/trainer';
+import { resume, train } from '../../src/train/trainer';
 import { tmpDir } from '../helpers/model';
 import { captureStream, fixtureCopy, listCheckpoints, smallConfig } from '../helpers/train-fixture';
 
@@ -67,4 +67,25 @@ test('seed model: 6 steps + resume to 8 == 8 steps (weights bit-identical)', asy
 
 test('paper-mnist, 20 labels, EMA: 6 steps + resume to 8 == 8 steps (weights bit-identical)', async () => {
   await resumeCase({ model: 'paper-mnist', loss: 'improved-gan', gLoss: 'feature-matching', learningRateG: 3e-3, learningRateD: 3e-3, emaDecay: 0.9, numLabeled: 20, nZ: 16, batchSize: 10 });
+});
+
+test('a resume may change the weight average\'s decay: the raw weights are untouched, the average follows the new decay', async () => {
+  const data = fixtureCopy();
+  const root = tmpDir('resume-ema');
+  const paper: Partial<TrainConfig> = { model: 'paper-mnist', loss: 'improved-gan', gLoss: 'feature-matching', learningRateG: 3e-3, learningRateD: 3e-3, numLabeled: 20, nZ: 16, batchSize: 10, seed: 5 };
+  const cfg = (trainDir: string, steps: number) => smallConfig(data, { ...paper, trainDir, maxTrainingSteps: steps, emaDecay: 0.9 });
+  const split = path.join(root, 'split'), whole = path.join(root, 'whole');
+  await train(cfg(split, 6), captureStream().stream);
+  const resumed = await resume({ checkpoint: split, maxTrainingSteps: 8, emaDecay: 0.1, threads: 2, device: 'cpu' }, captureStream().stream);
+  const once = await train(cfg(whole, 8), captureStream().stream);
+  assert.equal(readCheckpointMeta(resumed.checkpoint).config.emaDecay, 0.1);
+  const a = await loadCheckpoint(resumed.checkpoint, { threads: 2, device: 'cpu' }, 'resume');
+  const b = await loadCheckpoint(once.checkpoint, { threads: 2, device: 'cpu' }, 'resume');
+  assert.deepEqual(weightDiffs(a.model.weights(), b.model.weights()), [], 'raw weights');
+  // The warm-up allows a decay of up to 8/17 by step 8, so 0.9 and 0.1 average differently.
+  assert.ok(weightDiffs(a.model.weights(true), b.model.weights(true)).length > 0, 'the new decay changed nothing');
+  // Dropping an average is refused in one line (the newest checkpoint, model-8, has decay 0.1).
+  await assert.rejects(resume({ checkpoint: split, emaDecay: 0 }), /^Error: --ema-decay 0: .* was trained with --ema-decay 0.1; a resume can change the decay of a weight average, not drop one$/);
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.rmSync(path.dirname(data), { recursive: true, force: true });
 });
