@@ -69,18 +69,20 @@ test('train errors exit non-zero with one line naming the flag or file, and leav
   assert.deepEqual(fs.readdirSync(data).filter((f) => f !== 'data.packed').sort(), ['data.hdf5', 'id.txt']);
 });
 
-test('paper-mnist defaults to no data-dependent init, --data-init turns it on, paper-cifar keeps it', async () => {
-  const cases: [string, string[], boolean][] = [
-    ['mnist-default', ['--model', 'paper-mnist'], false],
-    ['mnist-init', ['--model', 'paper-mnist', '--data-init'], true],
-    ['cifar-default', ['--model', 'paper-cifar'], true],
+test('paper-mnist defaults to the official code\'s unclipped Adam and no data init; flags override; paper-cifar keeps the seed\'s', async () => {
+  type Expected = { dataInit: boolean; clipNorm: number; adamEpsilon: string };
+  const official: Expected = { dataInit: false, clipNorm: 0, adamEpsilon: 'official' };
+  const cases: [string, string[], Expected][] = [
+    ['mnist-default', ['--model', 'paper-mnist'], official],
+    ['mnist-flags', ['--model', 'paper-mnist', '--data-init', '--clip-norm', '20', '--adam-epsilon', 'pytorch'], { dataInit: true, clipNorm: 20, adamEpsilon: 'pytorch' }],
+    ['cifar-default', ['--model', 'paper-cifar'], { dataInit: true, clipNorm: 20, adamEpsilon: 'pytorch' }],
   ];
   for (const [name, flags, expected] of cases) {
     const dir = path.join(work, `${name}-run`);
     const r = await ssganTrain(name, ['--dataset-dir', data, ...flags, '--batch-size', '8', '--max-training-steps', '1', '--output-save-step', '1', '--train-dir', dir]);
     assert.equal(r.code, 0, r.stderr);
-    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'model-1', 'checkpoint.json'), 'utf8'));
-    assert.equal(meta.config.dataInit, expected, `${flags.join(' ')}: dataInit`);
+    const { dataInit, clipNorm, adamEpsilon } = JSON.parse(fs.readFileSync(path.join(dir, 'model-1', 'checkpoint.json'), 'utf8')).config;
+    assert.deepEqual({ dataInit, clipNorm, adamEpsilon }, expected, flags.join(' '));
   }
 });
 
