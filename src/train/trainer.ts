@@ -98,11 +98,10 @@ export async function resume(req: ResumeRequest, out: NodeJS.WriteStream = proce
   return run(await resumeSession(req), out);
 }
 
-/** Trains a new run, or resumes one when `cli.checkpoint` is set (taking only its RESUMABLE settings). */
+/** Trains a new run. A full config cannot tell typed settings from defaults, so resuming is resume()'s. */
 export async function train(cli: TrainConfig, out: NodeJS.WriteStream = process.stdout): Promise<TrainResult> {
-  if (cli.checkpoint === undefined) return run(await newSession(cli), out);
-  const req = Object.fromEntries(RESUMABLE.map((k) => [k, cli[k]])) as ResumeRequest;
-  return resume(req, out);
+  if (cli.checkpoint !== undefined) throw new Error(`--checkpoint ${cli.checkpoint}: resume a run with resume({ checkpoint }), not train()`);
+  return run(await newSession(cli), out);
 }
 
 async function run(s: Session, out: NodeJS.WriteStream): Promise<TrainResult> {

@@ -38,7 +38,7 @@ async function resumeCase(over: Partial<TrainConfig>): Promise<void> {
 
   const log = captureStream();
   // The command line names only the checkpoint and the new length; the rest comes from the checkpoint.
-  const resumed = await train({ ...cfg(split, 8), checkpoint: split }, log.stream);
+  const resumed = await resume({ checkpoint: split, maxTrainingSteps: 8, threads: 2, device: 'cpu' }, log.stream);
   assert.match(log.text(), /Resuming from step 6/);
   assert.equal(resumed.step, 8);
   assert.equal(resumed.trainDir, split);
