@@ -72,7 +72,11 @@ export interface LoadedCheckpoint extends BuiltModel { dir: string; meta: Checkp
  */
 export async function loadCheckpoint(p: string, overrides: Partial<TrainConfig> = {}, purpose: 'resume' | 'inference' = 'inference'): Promise<LoadedCheckpoint> {
   const dir = resolveCheckpoint(p);
-  const meta = readCheckpointMeta(dir);
+  return loadCheckpointWith(dir, readCheckpointMeta(dir), overrides, purpose);
+}
+
+/** loadCheckpoint for a resolved checkpoint directory whose description is already read. */
+export async function loadCheckpointWith(dir: string, meta: CheckpointMeta, overrides: Partial<TrainConfig>, purpose: 'resume' | 'inference'): Promise<LoadedCheckpoint> {
   const built = buildModel({ ...meta.config, ...overrides }, meta.modelConfig);
   await built.model.load(path.join(dir, STATE), purpose === 'inference');
   return { ...built, dir, meta, step: meta.step };

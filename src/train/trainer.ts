@@ -18,7 +18,7 @@ import { MetricsLog } from '../summary/metrics';
 import { Progress } from '../summary/progress';
 import { writeFileAtomic } from '../util/atomic';
 import { deriveSeed, Random } from '../util/random';
-import { loadCheckpoint, readCheckpointMeta, resolveCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint';
+import { loadCheckpointWith, readCheckpointMeta, resolveCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint';
 import { splitAccuracy } from './full-test';
 import { buildModel, modelConfigFor, type BuiltModel } from './model';
 import { gather, type Batch } from './sampler';
@@ -64,7 +64,8 @@ interface Session { config: TrainConfig; data: Dataset; built: BuiltModel; train
 
 async function resumeSession(req: ResumeRequest): Promise<Session> {
   const dir = resolveCheckpoint(req.checkpoint);
-  const saved = readCheckpointMeta(dir).config;
+  const meta = readCheckpointMeta(dir);
+  const saved = meta.config;
   const given: Partial<TrainConfig> = Object.fromEntries(RESUMABLE.filter((k) => req[k] !== undefined).map((k) => [k, req[k]]));
   if (given.maxTrainingSteps !== undefined && given.maxEpochs === undefined && saved.maxEpochs !== undefined)
     throw new Error(`--max-training-steps ${given.maxTrainingSteps}: ${dir} counts epochs (--max-epochs ${saved.maxEpochs}); extend it with --max-epochs`);
@@ -72,7 +73,7 @@ async function resumeSession(req: ResumeRequest): Promise<Session> {
   if (given.emaDecay !== undefined && given.emaDecay > 0 !== saved.emaDecay > 0)
     throw new Error(`--ema-decay ${given.emaDecay}: ${dir} was trained with --ema-decay ${saved.emaDecay}; a resume can change the decay of a weight average, not ${saved.emaDecay > 0 ? 'drop' : 'start'} one`);
   const config: TrainConfig = validate({ ...saved, ...given });
-  const ck = await loadCheckpoint(dir, given, 'resume');
+  const ck = await loadCheckpointWith(dir, meta, given, 'resume');
   const data = await loadDataset(ck.meta.dataset.dir, { split: config.split });
   const streams = openStreams(config, data, ck.meta);
   return { config, data, built: ck, trainDir: path.dirname(ck.dir), startStep: ck.step, streams };
