@@ -59,6 +59,9 @@ LayerSpec toLayer(const Napi::Object& o) {
   l.std = numOr(o, "std", 0);
   l.p = numOr(o, "p", 0);
   l.initScale = numOr(o, "initScale", 1);
+  l.initStd = numOr(o, "initStd", 0);
+  l.trainGain = boolOr(o, "trainGain", true);
+  l.fromData = boolOr(o, "fromData", true);
   if (l.op == "norm") {
     if (!o.Get("eps").IsNumber() || !o.Get("momentum").IsNumber())
       throw std::runtime_error("norm layer '" + l.name + "': the description must give eps and momentum");

@@ -40,8 +40,15 @@ NetImpl::NetImpl(std::vector<LayerSpec> layers, torch::Generator gen) : layers_(
       auto w = torch::empty(shape).uniform_(-bound, bound, gen_);
       auto b = torch::empty({l.outC}).uniform_(-bound, bound, gen_);
       if (l.weightNorm) {
+        // The official code's start: directions N(0, initStd), unit gains, zero biases.
+        if (l.initStd > 0) {
+          w = torch::empty(shape).normal_(0, l.initStd, gen_);
+          b.zero_();
+        }
+        auto g = l.initStd > 0 ? torch::ones({l.outC}) : normDims(l, w).flatten();  // else w itself
         p.v = holder->register_parameter("v", w);
-        p.g = holder->register_parameter("g", normDims(l, w).flatten());  // starts as w itself
+        // A fixed gain is a buffer: saved and exported like the parameters, never optimised.
+        p.g = l.trainGain ? holder->register_parameter("g", g) : holder->register_buffer("g", g);
       } else {
         p.weight = holder->register_parameter("weight", w);
       }
@@ -96,7 +103,7 @@ torch::Tensor NetImpl::layerForward(size_t i, torch::Tensor x, const Pass& pass)
   const auto& l = layers_[i];
   const std::string& op = l.op;
   if (op == "conv" || op == "deconv" || op == "dense") {
-    if (pass.dataInit && l.weightNorm) initFromData(i, x);
+    if (pass.dataInit && l.weightNorm && l.fromData) initFromData(i, x);
     return linearOp(i, x, weightOf(i), params_[i].bias);
   } else if (op == "norm") {
     const auto& p = params_[i];

@@ -17,7 +17,10 @@ struct LayerSpec {
   int64_t inC = 0, outC = 0, k = 0, stride = 1, pad = 0, outPad = 0;
   int64_t h = 0, w = 0;
   bool weightNorm = false, affine = false;
-  double slope = 0.2, scale = 2, mul = 1, add = 0, std = 0, p = 0, initScale = 1;
+  // Weight norm (src/model/layers.ts WeightNormed): gain trained or fixed, set by a data-dependent
+  // init or not, directions drawn N(0, initStd) when initStd > 0 (else PyTorch's default).
+  bool trainGain = true, fromData = true;
+  double slope = 0.2, scale = 2, mul = 1, add = 0, std = 0, p = 0, initScale = 1, initStd = 0;
   double eps = 0, momentum = 0;  // norm: given by the description, never defaulted here
   std::vector<int64_t> shape;
 };

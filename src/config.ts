@@ -49,6 +49,8 @@ export interface TrainConfig {
   lrDecayStart?: number;
   /** Data-dependent initialisation of weight-normalised layers before the first step. */
   dataInit: boolean;
+  /** paper-mnist as the official code parametrised it: hidden gains fixed by the data init (see src/model/paper.ts). */
+  officialInit?: boolean;
 }
 
 export const DEFAULTS: TrainConfig = {
@@ -146,6 +148,8 @@ export function validate(c: TrainConfig): TrainConfig {
   if (c.numLabeled !== undefined) positiveInt('--num-labeled', c.numLabeled);
   if (c.numLabeled !== undefined && c.labeledIds !== undefined)
     throw new Error(`--labeled-ids ${c.labeledIds}: the file says which examples are labeled, so drop --num-labeled ${c.numLabeled}`);
+  if (c.officialInit && c.model !== 'paper-mnist') throw new Error(`--official-init: the official code's parametrisation is built for --model paper-mnist only, not ${c.model}`);
+  if (c.officialInit && !c.dataInit) throw new Error('--official-init fixes the hidden gains where the data-dependent init puts them: add --data-init');
   if (c.maxEpochs !== undefined) positiveInt('--max-epochs', c.maxEpochs);
   if (c.lrDecayStart !== undefined) {
     positiveInt('--lr-decay-start', c.lrDecayStart, true);

@@ -21,6 +21,8 @@ export interface ModelConfig {
   normType: NormType;
   deconvType: DeconvType;
   loss: LossKind;
+  /** paper-mnist only: the official code's weight-norm parametrisation (src/model/paper.ts). */
+  officialInit?: boolean;
 }
 
 export interface ModelDescription {

@@ -37,9 +37,12 @@ export interface Norm { op: 'norm'; name: string; kind: 'batch' | 'instance'; ch
 /**
  * Weight-normalised layers (`weightNorm`) can be initialised from data, as the Improved-GAN code
  * did: on a first batch, each such layer's gain and bias are set so its pre-activations have mean
- * 0 and standard deviation `initScale` (default 1) per output channel.
+ * 0 and standard deviation `initScale` (default 1) per output channel; `fromData: false` leaves a
+ * layer out of it. `initStd` starts the directions N(0, initStd) with unit gains and zero biases
+ * (the official code's; else PyTorch's default init). `trainGain: false` keeps the gain where the
+ * init put it (the official MNIST code trained gains only on the output layer).
  */
-export interface WeightNormed { weightNorm?: boolean; initScale?: number }
+export interface WeightNormed { weightNorm?: boolean; initScale?: number; initStd?: number; trainGain?: boolean; fromData?: boolean }
 
 /** PyTorch's norm constants, as the reference recipes that reach the issues' targets used. */
 export const BN_EPS = 1e-5;

@@ -15,18 +15,29 @@ const OUTPUT_INIT_SCALE = 0.1;
 
 export interface Networks { discriminator: Layer[]; generator: Layer[]; featureLayer: number }
 
+/**
+ * `officialInit`: the official MNIST code's parametrisation (with `--data-init`): directions start
+ * N(0, 0.1) with unit gains, the data init brings every layer to unit pre-activation scale, and the
+ * hidden layers keep that gain (only the output layer trains its own); the generator's output layer
+ * is weight-normalised with a unit gain and left out of the init (Glorot's std for 500 -> 784).
+ * Without it, PyTorch's default init with trainable gains (and output init scale 0.1 if --data-init).
+ */
 export function paperMnist(cfg: ModelConfig): Networks {
+  const official = cfg.officialInit === true;
+  const hidden = official ? { initStd: 0.1, trainGain: false } : {};
+  const out = official ? { initStd: 0.1 } : { initScale: OUTPUT_INIT_SCALE };
+  const gOut = official ? { initStd: 0.04, fromData: false } : { initScale: OUTPUT_INIT_SCALE };
   const widths = [1000, 500, 250, 250, 250];
   const d: Layer[] = [{ op: 'flatten' }, { op: 'affine', mul: 0.5, add: 0.5 }, { op: 'noise', std: 0.3 }];
   let inF = cfg.h * cfg.w * cfg.c;
   let featureLayer = -1;
   widths.forEach((outF, i) => {
-    d.push({ op: 'dense', name: `fc${i + 1}`, inF, outF, weightNorm: true }, RELU);
+    d.push({ op: 'dense', name: `fc${i + 1}`, inF, outF, weightNorm: true, ...hidden }, RELU);
     featureLayer = d.length - 1; // the last hidden layer's activations, before its noise
     d.push({ op: 'noise', std: 0.5 });
     inF = outF;
   });
-  d.push({ op: 'dense', name: 'fc_logits', inF, outF: cfg.k, weightNorm: true, initScale: OUTPUT_INIT_SCALE }, { op: 'zeroLogit' });
+  d.push({ op: 'dense', name: 'fc_logits', inF, outF: cfg.k, weightNorm: true, ...out }, { op: 'zeroLogit' });
 
   const g: Layer[] = [
     { op: 'dense', name: 'fc1', inF: cfg.nz, outF: 500 },
@@ -35,7 +46,7 @@ export function paperMnist(cfg: ModelConfig): Networks {
     { op: 'dense', name: 'fc2', inF: 500, outF: 500 },
     norm('norm2', 'batch', 500, false),
     { op: 'act', fn: 'softplus' },
-    { op: 'dense', name: 'fc_out', inF: 500, outF: cfg.h * cfg.w * cfg.c, weightNorm: true, initScale: OUTPUT_INIT_SCALE },
+    { op: 'dense', name: 'fc_out', inF: 500, outF: cfg.h * cfg.w * cfg.c, weightNorm: true, ...gOut },
     { op: 'act', fn: 'sigmoid' },
     { op: 'affine', mul: 2, add: -1 },
     { op: 'reshape', shape: [cfg.c, cfg.h, cfg.w] },

@@ -39,6 +39,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--lr-decay-start <epoch>', 'decay learning rates linearly to 0 from this epoch to --max-epochs', intArg('--lr-decay-start'))
     .option('--data-init', 'data-dependent initialisation of weight-normalised layers (paper-cifar and paper-svhn do it by default)')
     .option('--no-data-init', 'PyTorch\'s default initialisation only (paper-mnist\'s default: with the init, it learned worse)')
+    .option('--official-init', 'paper-mnist as the official code parametrised it: directions N(0, 0.1), hidden gains fixed where --data-init puts them, the generator\'s output layer left out of the init')
     .option('--prefix <name>', 'train dir name prefix', d.prefix)
     .option('--train-dir <dir>', 'where logs and checkpoints go (default: train_dir/<prefix>-<dataset>_lr_..._<time>)')
     .option('--checkpoint <path>', 'resume from a model-<step> checkpoint or the newest one in a train dir')

@@ -6,7 +6,8 @@ import { createModel, native, type NativeModel } from '../native/addon';
 export interface BuiltModel { desc: ModelDescription; model: NativeModel; device: 'cpu' | 'cuda' }
 
 export function modelConfigFor(c: TrainConfig, data: { h: number; w: number; c: number; k: number }): ModelConfig {
-  return { model: c.model, h: data.h, w: data.w, c: data.c, k: data.k, nz: c.nZ, normType: c.normType, deconvType: c.deconvType, loss: c.loss };
+  const mc: ModelConfig = { model: c.model, h: data.h, w: data.w, c: data.c, k: data.k, nz: c.nZ, normType: c.normType, deconvType: c.deconvType, loss: c.loss };
+  return c.officialInit ? { ...mc, officialInit: true } : mc;
 }
 
 /** `auto` means CUDA when this libtorch has it and a GPU is visible, else CPU. */

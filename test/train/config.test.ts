@@ -42,3 +42,10 @@ test('validate: the few-label flags', () => {
   assert.equal(validate({ ...base, numLabeled: 100, unlabeled: 'rest' }).numLabeled, 100);
   assert.throws(() => validate({ ...base, numLabeled: 100, labeledIds: 'ids.json' }), /^Error: --labeled-ids ids.json: the file says which examples are labeled, so drop --num-labeled 100$/);
 });
+
+test('validate: --official-init is paper-mnist\'s and needs --data-init', () => {
+  const base: TrainConfig = { ...DEFAULTS, threads: 1, model: 'paper-mnist', loss: 'improved-gan', officialInit: true };
+  assert.throws(() => validate({ ...base, model: 'paper-cifar' }), /^Error: --official-init: the official code's parametrisation is built for --model paper-mnist only, not paper-cifar$/);
+  assert.throws(() => validate({ ...base, dataInit: false }), /^Error: --official-init fixes the hidden gains where the data-dependent init puts them: add --data-init$/);
+  assert.equal(validate({ ...base, dataInit: true }).officialInit, true);
+});

@@ -88,9 +88,10 @@ function channelStats(y: Float64Array, n: number, f: number): { mean: number[]; 
 
 const pixels01 = (b: Batch): Float64Array => Float64Array.from(b.images, (p) => p / 255); // the affine [-1, 1] -> [0, 1]
 
-test('data-dependent init: every weight-normalised layer starts at mean 0, std initScale on the init batch (noise-free twin, by hand)', async () => {
+for (const official of [false, true])
+test(`data-dependent init${official ? ' (--official-init)' : ''}: every weight-normalised layer starts at mean 0, std initScale on the init batch (noise-free twin, by hand)`, async () => {
   // The paper-mnist layers with the Gaussian noise set to 0, so each layer's input is known exactly.
-  const built = build();
+  const built = build({ officialInit: official, dataInit: true });
   const desc = { ...built.desc, discriminator: built.desc.discriminator.map((l): Layer => (l.op === 'noise' ? { ...l, std: 0 } : l)) };
   const m = createModel(desc, { lrG: 3e-3, lrD: 3e-3, beta1: 0.5, clipNorm: 0, seed: 3, device: 'cpu', loss: 'improved-gan', gLoss: 'feature-matching', alpha: 0.9, emaDecay: 0 });
   await m.initFromData(initBatch);
@@ -213,4 +214,38 @@ test('paper-mnist steps with finite losses, keeps a moving average, saves, resum
     await cls.release();
     await gen.release();
   }
+});
+
+test('--official-init: directions N(0, 0.1) with unit gains; the init leaves the generator\'s output alone; only the output layer trains its gain; checkpoints keep the fixed gains', async () => {
+  const { model: m } = build({ officialInit: true, dataInit: true });
+  const w0 = m.weights();
+  const std = (a: Float32Array): number => Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
+  for (const [k, target] of [['D.fc1.v', 0.1], ['D.fc5.v', 0.1], ['D.fc_logits.v', 0.1], ['G.fc_out.v', 0.04]] as const)
+    assert.ok(Math.abs(std(w0[k].data) / target - 1) < 0.05, `${k}: std ${std(w0[k].data)}, expected ${target}`);
+  for (const k of ['D.fc1.g', 'D.fc_logits.g', 'G.fc_out.g']) assert.ok(w0[k].data.every((v) => v === 1), `${k} starts at 1`);
+  for (const k of ['D.fc1.bias', 'G.fc_out.bias']) assert.ok(w0[k].data.every((v) => v === 0), `${k} starts at 0`);
+  await m.initFromData(initBatch);
+  const w1 = m.weights();
+  assert.ok(maxAbsDiff(w1['D.fc1.g'].data, w0['D.fc1.g'].data) > 1e-3, 'the init set the discriminator\'s gains');
+  for (const k of ['G.fc_out.g', 'G.fc_out.bias']) assert.deepEqual(w1[k], w0[k], `${k}: left out of the init`);
+  for (let s = 0; s < 3; s++) {
+    await m.trainDiscriminator(batchAt(10 * s, B), batchAt(10 * s + 50, B, false));
+    await m.trainGenerator(batchAt(10 * s + 100, B, false), 0);
+  }
+  const w2 = m.weights(), avg = m.weights(true);
+  for (let i = 1; i <= 5; i++) {
+    assert.deepEqual(w2[`D.fc${i}.g`], w1[`D.fc${i}.g`], `fc${i}: a fixed gain`);
+    assert.deepEqual(avg[`D.fc${i}.g`], w1[`D.fc${i}.g`], `fc${i}: the average holds the same gain`);
+  }
+  for (const k of ['D.fc_logits.g', 'D.fc1.v', 'G.fc_out.g']) assert.ok(maxAbsDiff(w2[k].data, w1[k].data) > 0, `${k} trains`);
+  // A checkpoint carries the fixed gains (buffers) with the parameters.
+  const c = config({ officialInit: true, dataInit: true });
+  const meta: CheckpointMeta = {
+    format: 'ssgan-checkpoint', version: 1, step: 3, config: c, modelConfig: modelConfigFor(c, data),
+    dataset: { name: data.name, dir: data.dir, classNames: data.classNames }, sampler: {},
+  };
+  assert.equal(meta.modelConfig.officialInit, true);
+  const ck = await loadCheckpoint(await saveCheckpoint(path.join(work, 'official'), meta, m), { threads: 2, device: 'cpu' });
+  const images = batchAt(0, 30).images;
+  assert.deepEqual(await ck.model.classify(images, 30, true), await m.classify(images, 30, true));
 });
