@@ -52,6 +52,7 @@ LayerSpec toLayer(const Napi::Object& o) {
   l.w = intOr(o, "w", 0);
   l.weightNorm = boolOr(o, "weightNorm", false);
   l.affine = boolOr(o, "affine", false);
+  l.shift = boolOr(o, "shift", false);
   l.slope = numOr(o, "slope", 0.2);
   l.scale = numOr(o, "scale", 2);
   l.mul = numOr(o, "mul", 1);

@@ -54,10 +54,8 @@ NetImpl::NetImpl(std::vector<LayerSpec> layers, torch::Generator gen) : layers_(
       }
       p.bias = holder->register_parameter("bias", b);
     } else if (l.op == "norm") {
-      if (l.affine) {
-        p.weight = holder->register_parameter("weight", torch::ones({l.inC}));
-        p.bias = holder->register_parameter("bias", torch::zeros({l.inC}));
-      }
+      if (l.affine) p.weight = holder->register_parameter("weight", torch::ones({l.inC}));
+      if (l.affine || l.shift) p.bias = holder->register_parameter("bias", torch::zeros({l.inC}));
       if (l.kind == "batch") {
         p.runningMean = holder->register_buffer("running_mean", torch::zeros({l.inC}));
         p.runningVar = holder->register_buffer("running_var", torch::ones({l.inC}));

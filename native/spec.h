@@ -16,7 +16,7 @@ struct LayerSpec {
   std::string mode;  // resize: bilinear | nearest
   int64_t inC = 0, outC = 0, k = 0, stride = 1, pad = 0, outPad = 0;
   int64_t h = 0, w = 0;
-  bool weightNorm = false, affine = false;
+  bool weightNorm = false, affine = false, shift = false;  // norm: scale and shift, or a shift alone
   // Weight norm (src/model/layers.ts WeightNormed): gain trained or fixed, set by a data-dependent
   // init or not, directions drawn N(0, initStd) when initStd > 0 (else PyTorch's default).
   bool trainGain = true, fromData = true;

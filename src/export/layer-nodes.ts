@@ -16,13 +16,13 @@ function init(g: GraphBuilder, name: string, shape: number[], data: Float32Array
 function normNodes(g: GraphBuilder, weights: Weights, net: string, l: Norm, x: string): string {
   const key = (p: string) => `${net}.${l.name}.${p}`;
   const affine = (p: 'weight' | 'bias') => init(g, key(p), [l.ch], param(weights, net, l, p, [l.ch]).data);
-  if (l.kind === 'instance') return instanceNormNodes(g, l, x, l.affine ? { scale: affine('weight'), bias: affine('bias') } : undefined);
   // ONNX BatchNormalization always takes a scale and bias: ones and zeros when the layer has none.
-  const scale = l.affine ? affine('weight') : init(g, key('weight_ones'), [l.ch], new Float32Array(l.ch).fill(1));
-  const bias = l.affine ? affine('bias') : init(g, key('bias_zeros'), [l.ch], new Float32Array(l.ch));
+  const scale = () => (l.affine ? affine('weight') : init(g, key('weight_ones'), [l.ch], new Float32Array(l.ch).fill(1)));
+  const bias = () => (l.affine || l.shift ? affine('bias') : init(g, key('bias_zeros'), [l.ch], new Float32Array(l.ch)));
+  if (l.kind === 'instance') return instanceNormNodes(g, l, x, l.affine || l.shift ? { scale: scale(), bias: bias() } : undefined);
   const mean = init(g, key('running_mean'), [l.ch], param(weights, net, l, 'running_mean', [l.ch]).data);
   const vari = init(g, key('running_var'), [l.ch], param(weights, net, l, 'running_var', [l.ch]).data);
-  return g.node('BatchNormalization', [x, scale, bias, mean, vari], { epsilon: { float: l.eps } });
+  return g.node('BatchNormalization', [x, scale(), bias(), mean, vari], { epsilon: { float: l.eps } });
 }
 
 /**

@@ -29,10 +29,11 @@ export interface Deconv extends WeightNormed { op: 'deconv'; name: string; inC: 
 /** Fully connected, weight [out, in] (ONNX Gemm with transB = 1). */
 export interface Dense extends WeightNormed { op: 'dense'; name: string; inF: number; outF: number }
 /**
- * Batch norm (running statistics for inference) or instance norm; `affine` adds scale and shift.
+ * Batch norm (running statistics for inference) or instance norm; `affine` adds scale and shift,
+ * `shift` a shift alone (the official MNIST generator's batch norm).
  * `eps` and `momentum` (running-statistics update rate) are read by the addon and the exporter alike.
  */
-export interface Norm { op: 'norm'; name: string; kind: 'batch' | 'instance'; ch: number; affine: boolean; eps: number; momentum: number }
+export interface Norm { op: 'norm'; name: string; kind: 'batch' | 'instance'; ch: number; affine: boolean; shift?: boolean; eps: number; momentum: number }
 
 /**
  * Weight-normalised layers (`weightNorm`) can be initialised from data, as the Improved-GAN code
@@ -65,8 +66,7 @@ export function paramNames(l: Layer): string[] {
     case 'dense':
       return l.weightNorm ? ['v', 'g', 'bias'] : ['weight', 'bias'];
     case 'norm':
-      if (l.kind === 'batch') return l.affine ? ['weight', 'bias', 'running_mean', 'running_var'] : ['running_mean', 'running_var'];
-      return l.affine ? ['weight', 'bias'] : [];
+      return [...(l.affine ? ['weight'] : []), ...(l.affine || l.shift ? ['bias'] : []), ...(l.kind === 'batch' ? ['running_mean', 'running_var'] : [])];
     default:
       return [];
   }

@@ -18,8 +18,9 @@ export interface Networks { discriminator: Layer[]; generator: Layer[]; featureL
 /**
  * `officialInit`: the official MNIST code's parametrisation (with `--data-init`): directions start
  * N(0, 0.1) with unit gains, the data init brings every layer to unit pre-activation scale, and the
- * hidden layers keep that gain (only the output layer trains its own); the generator's output layer
- * is weight-normalised with a unit gain and left out of the init (Glorot's std for 500 -> 784).
+ * hidden layers keep that gain (only the output layer trains its own); the generator's batch norms
+ * learn a shift (no scale), and its output layer is weight-normalised with a unit gain, left out of
+ * the init (directions at Glorot's std for 500 -> 784).
  * Without it, PyTorch's default init with trainable gains (and output init scale 0.1 if --data-init).
  */
 export function paperMnist(cfg: ModelConfig): Networks {
@@ -27,6 +28,7 @@ export function paperMnist(cfg: ModelConfig): Networks {
   const hidden = official ? { initStd: 0.1, trainGain: false } : {};
   const out = official ? { initStd: 0.1 } : { initScale: OUTPUT_INIT_SCALE };
   const gOut = official ? { initStd: 0.04, fromData: false } : { initScale: OUTPUT_INIT_SCALE };
+  const gNorm = (name: string) => ({ ...norm(name, 'batch', 500, false), ...(official ? { shift: true } : {}) });
   const widths = [1000, 500, 250, 250, 250];
   const d: Layer[] = [{ op: 'flatten' }, { op: 'affine', mul: 0.5, add: 0.5 }, { op: 'noise', std: 0.3 }];
   let inF = cfg.h * cfg.w * cfg.c;
@@ -41,10 +43,10 @@ export function paperMnist(cfg: ModelConfig): Networks {
 
   const g: Layer[] = [
     { op: 'dense', name: 'fc1', inF: cfg.nz, outF: 500 },
-    norm('norm1', 'batch', 500, false),
+    gNorm('norm1'),
     { op: 'act', fn: 'softplus' },
     { op: 'dense', name: 'fc2', inF: 500, outF: 500 },
-    norm('norm2', 'batch', 500, false),
+    gNorm('norm2'),
     { op: 'act', fn: 'softplus' },
     { op: 'dense', name: 'fc_out', inF: 500, outF: cfg.h * cfg.w * cfg.c, weightNorm: true, ...gOut },
     { op: 'act', fn: 'sigmoid' },

@@ -36,7 +36,7 @@ const desc: ModelDescription = {
     { op: 'resize', mode: 'nearest', scale: 2 },
     { op: 'conv', name: 'c2', inC: 4, outC: 4, k: 3, stride: 2, pad: 1 },
     { op: 'act', fn: 'softplus' },
-    norm('in2', 'instance', 4, false),
+    { ...norm('in2', 'instance', 4, false), shift: true },
     { op: 'resizeTo', mode: 'bilinear', h: 5, w: 7 },
     { op: 'flatten' },
     { op: 'dropout', p: 0.5 },
@@ -46,6 +46,7 @@ const desc: ModelDescription = {
   ],
   generator: [
     { op: 'dense', name: 'fc', inF: 6, outF: 32, weightNorm: true },
+    { ...norm('bn0', 'batch', 32, false), shift: true },
     { op: 'act', fn: 'softplus' },
     { op: 'noise', std: 0.5 },
     { op: 'reshape', shape: [8, 2, 2] },

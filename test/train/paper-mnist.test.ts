@@ -216,7 +216,7 @@ test('paper-mnist steps with finite losses, keeps a moving average, saves, resum
   }
 });
 
-test('--official-init: directions N(0, 0.1) with unit gains; the init leaves the generator\'s output alone; only the output layer trains its gain; checkpoints keep the fixed gains', async () => {
+test('--official-init: directions N(0, 0.1) with unit gains; the init leaves the generator\'s output alone; only the output layer trains its gain; the generator\'s batch norms train a shift; checkpoints keep the fixed gains', async () => {
   const { model: m } = build({ officialInit: true, dataInit: true });
   const w0 = m.weights();
   const std = (a: Float32Array): number => Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
@@ -237,7 +237,7 @@ test('--official-init: directions N(0, 0.1) with unit gains; the init leaves the
     assert.deepEqual(w2[`D.fc${i}.g`], w1[`D.fc${i}.g`], `fc${i}: a fixed gain`);
     assert.deepEqual(avg[`D.fc${i}.g`], w1[`D.fc${i}.g`], `fc${i}: the average holds the same gain`);
   }
-  for (const k of ['D.fc_logits.g', 'D.fc1.v', 'G.fc_out.g']) assert.ok(maxAbsDiff(w2[k].data, w1[k].data) > 0, `${k} trains`);
+  for (const k of ['D.fc_logits.g', 'D.fc1.v', 'G.fc_out.g', 'G.norm1.bias']) assert.ok(maxAbsDiff(w2[k].data, w1[k].data) > 0, `${k} trains`);
   // A checkpoint carries the fixed gains (buffers) with the parameters.
   const c = config({ officialInit: true, dataInit: true });
   const meta: CheckpointMeta = {

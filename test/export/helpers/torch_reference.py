@@ -45,7 +45,8 @@ def run(job, blob, x):
         elif op == "dense":
             x = F.linear(x, linear_weight(job, blob, net, l), w("bias"))
         elif op == "norm":
-            scale, shift = (w("weight"), w("bias")) if l["affine"] else (None, None)
+            scale = w("weight") if l["affine"] else None
+            shift = w("bias") if l["affine"] or l.get("shift") else None
             if l["kind"] == "batch":
                 x = F.batch_norm(x, w("running_mean"), w("running_var"), scale, shift, training=False, eps=l["eps"])
             else:
@@ -54,7 +55,9 @@ def run(job, blob, x):
                 var = x.var(dim=(2, 3), unbiased=False, keepdim=True)
                 x = (x - mean) / torch.sqrt(var + l["eps"])
                 if scale is not None:
-                    x = x * scale.reshape(1, -1, 1, 1) + shift.reshape(1, -1, 1, 1)
+                    x = x * scale.reshape(1, -1, 1, 1)
+                if shift is not None:
+                    x = x + shift.reshape(1, -1, 1, 1)
         elif op == "act":
             fn = l["fn"]
             x = {"lrelu": lambda t: F.leaky_relu(t, l.get("slope", 0.01)), "relu": F.relu, "tanh": torch.tanh,
