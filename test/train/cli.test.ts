@@ -69,21 +69,26 @@ test('train errors exit non-zero with one line naming the flag or file, and leav
   assert.deepEqual(fs.readdirSync(data).filter((f) => f !== 'data.packed').sort(), ['data.hdf5', 'id.txt']);
 });
 
-test('paper-mnist defaults to the official code\'s unclipped Adam and no data init; flags override; paper-cifar keeps the seed\'s', async () => {
-  type Expected = { dataInit: boolean; clipNorm: number; adamEpsilon: string };
-  const official: Expected = { dataInit: false, clipNorm: 0, adamEpsilon: 'official' };
+test('paper-mnist defaults to the official code\'s init and unclipped Adam; flags override; paper-cifar keeps the seed\'s', async () => {
+  type Expected = { dataInit: boolean; officialInit?: boolean; clipNorm: number; adamEpsilon: string };
+  const official: Expected = { dataInit: true, officialInit: true, clipNorm: 0, adamEpsilon: 'official' };
   const cases: [string, string[], Expected][] = [
     ['mnist-default', ['--model', 'paper-mnist'], official],
-    ['mnist-flags', ['--model', 'paper-mnist', '--data-init', '--clip-norm', '20', '--adam-epsilon', 'pytorch'], { dataInit: true, clipNorm: 20, adamEpsilon: 'pytorch' }],
-    ['cifar-default', ['--model', 'paper-cifar'], { dataInit: true, clipNorm: 20, adamEpsilon: 'pytorch' }],
+    ['mnist-flags', ['--model', 'paper-mnist', '--no-official-init', '--no-data-init', '--clip-norm', '20', '--adam-epsilon', 'pytorch'], { dataInit: false, officialInit: false, clipNorm: 20, adamEpsilon: 'pytorch' }],
+    ['cifar-default', ['--model', 'paper-cifar'], { dataInit: true, officialInit: undefined, clipNorm: 20, adamEpsilon: 'pytorch' }],
   ];
   for (const [name, flags, expected] of cases) {
     const dir = path.join(work, `${name}-run`);
     const r = await ssganTrain(name, ['--dataset-dir', data, ...flags, '--batch-size', '8', '--max-training-steps', '1', '--output-save-step', '1', '--train-dir', dir]);
     assert.equal(r.code, 0, r.stderr);
-    const { dataInit, clipNorm, adamEpsilon } = JSON.parse(fs.readFileSync(path.join(dir, 'model-1', 'checkpoint.json'), 'utf8')).config;
-    assert.deepEqual({ dataInit, clipNorm, adamEpsilon }, expected, flags.join(' '));
+    const { config, modelConfig } = JSON.parse(fs.readFileSync(path.join(dir, 'model-1', 'checkpoint.json'), 'utf8'));
+    const { dataInit, officialInit, clipNorm, adamEpsilon } = config;
+    assert.deepEqual({ dataInit, officialInit, clipNorm, adamEpsilon }, expected, flags.join(' '));
+    assert.equal(modelConfig.officialInit, expected.officialInit || undefined, `${flags.join(' ')}: the model description's switch`);
   }
+  // --no-data-init alone leaves paper-mnist's official init without its data init: one line.
+  const bad = await ssganTrain('mnist-no-init', ['--dataset-dir', data, '--model', 'paper-mnist', '--no-data-init', '--max-training-steps', '1', '--train-dir', path.join(work, 'mnist-no-init-run')]);
+  assertFailsEarly(bad, /^ssgan train: --official-init fixes the hidden gains where the data-dependent init puts them: drop --no-data-init, or add --no-official-init$/, path.join(work, 'mnist-no-init-run'));
 });
 
 test('a resumed run may schedule the learning-rate decay; a schedule past the run is refused in one line', async () => {

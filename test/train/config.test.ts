@@ -46,6 +46,6 @@ test('validate: the few-label flags', () => {
 test('validate: --official-init is paper-mnist\'s and needs --data-init', () => {
   const base: TrainConfig = { ...DEFAULTS, threads: 1, model: 'paper-mnist', loss: 'improved-gan', officialInit: true };
   assert.throws(() => validate({ ...base, model: 'paper-cifar' }), /^Error: --official-init: the official code's parametrisation is built for --model paper-mnist only, not paper-cifar$/);
-  assert.throws(() => validate({ ...base, dataInit: false }), /^Error: --official-init fixes the hidden gains where the data-dependent init puts them: add --data-init$/);
+  assert.throws(() => validate({ ...base, dataInit: false }), /^Error: --official-init fixes the hidden gains where the data-dependent init puts them: drop --no-data-init, or add --no-official-init$/);
   assert.equal(validate({ ...base, dataInit: true }).officialInit, true);
 });

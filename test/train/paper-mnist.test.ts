@@ -141,8 +141,9 @@ test('data-dependent init of the real model (input noise 0.3): fc1 ~ mean 0, std
   const avg = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
   const absErr = stdErr.map(Math.abs);
   t.diagnostic(`std / 1 - 1: mean ${avg(stdErr).toFixed(4)}, mean |.| ${avg(absErr).toFixed(4)}, max |.| ${Math.max(...absErr).toFixed(4)}; |mean| / noise se: mean ${avg(meanZ).toFixed(3)}, max ${Math.max(...meanZ).toFixed(3)}`);
-  // The sample variance of the noise term scatters each channel's std by several per cent, without bias.
-  assert.ok(Math.abs(avg(stdErr)) < 0.02 && avg(absErr) < 0.1 && Math.max(...absErr) < 0.4, `std error: mean ${avg(stdErr)}, mean |.| ${avg(absErr)}, max |.| ${Math.max(...absErr)}`);
+  // The sample variance of the noise term scatters each channel's std by several per cent; the gain
+  // (1 / the batch's std, 100 examples) leans ~1-2% high on average (measured: 0.9% and 2.0% for two draws).
+  assert.ok(Math.abs(avg(stdErr)) < 0.03 && avg(absErr) < 0.1 && Math.max(...absErr) < 0.4, `std error: mean ${avg(stdErr)}, mean |.| ${avg(absErr)}, max |.| ${Math.max(...absErr)}`);
   assert.ok(avg(meanZ) < 1.1 && Math.max(...meanZ) < 5, `mean error in noise std units: mean ${avg(meanZ)}, max ${Math.max(...meanZ)}`);
 });
 
