@@ -40,7 +40,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--data-init', 'data-dependent initialisation of weight-normalised layers (paper-cifar and paper-svhn do it by default)')
     .option('--no-data-init', 'PyTorch\'s default initialisation only (with paper-mnist, add --no-official-init)')
     .option('--official-init', 'paper-mnist as the official code parametrised it (its default, with --data-init): directions N(0, 0.1), hidden gains fixed where the data init puts them, generator batch norms with a learned shift, its output layer left out of the init')
-    .option('--no-official-init', 'paper-mnist with PyTorch\'s default init and trainable gains (the recipe before session 6)')
+    .option('--no-official-init', 'paper-mnist with PyTorch\'s default init and trainable gains (its default before the official init was measured better)')
     .option('--prefix <name>', 'train dir name prefix', d.prefix)
     .option('--train-dir <dir>', 'where logs and checkpoints go (default: train_dir/<prefix>-<dataset>_lr_..._<time>)')
     .option('--checkpoint <path>', 'resume from a model-<step> checkpoint or the newest one in a train dir')
