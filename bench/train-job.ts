@@ -4,7 +4,7 @@
  * steps/s and the final test accuracy. Usage: node dist/bench/train-job.js '{"dataset": ...}'
  */
 import { DEFAULTS, modelDefaults, validate, type TrainConfig } from '../src/config';
-import { train } from '../src/train/trainer';
+import { train } from '../src/train/session';
 
 async function main(): Promise<void> {
   const given = JSON.parse(process.argv[2]) as Partial<TrainConfig>;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { action, intArg, numberArg } from '../cli-util';
 import { DEFAULTS, modelDefaults, validate, type TrainConfig } from '../config';
-import { RESUMABLE, resume, train } from './trainer';
+import { RESUMABLE, resume, train } from './session';
 
 export function registerTrainCommands(program: Command): void {
   const d = DEFAULTS;

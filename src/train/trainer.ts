@@ -9,8 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defaultTrainDir, lrFactorAt, reconWeightAt, validate, type TrainConfig } from '../config';
-import { loadDataset, resolveDatasetDir, type Dataset } from '../data/dataset';
+import { lrFactorAt, reconWeightAt, type TrainConfig } from '../config';
 import type { Losses, NativeModel } from '../native/addon';
 import { EventWriter } from '../summary/events';
 import { imageGrid } from '../summary/grid';
@@ -18,11 +17,11 @@ import { MetricsLog } from '../summary/metrics';
 import { Progress } from '../summary/progress';
 import { writeFileAtomic } from '../util/atomic';
 import { deriveSeed, Random } from '../util/random';
-import { loadCheckpointWith, readCheckpointMeta, resolveCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint';
+import { saveCheckpoint, type CheckpointMeta } from './checkpoint';
 import { splitAccuracy } from './full-test';
-import { buildModel, modelConfigFor, type BuiltModel } from './model';
 import { gather, type Batch } from './sampler';
-import { openStreams, recordLabeled, snapshot, stepsPerEpoch, type Streams } from './streams';
+import type { Session } from './session';
+import { recordLabeled, snapshot, stepsPerEpoch } from './streams';
 
 /** Samples in each progress grid, drawn once from a fixed z so grids are comparable over time. */
 const GRID_SAMPLES = 64;
@@ -54,58 +53,8 @@ function logLine(split: string, step: number, l: Losses, secPerBatch: number, ba
   return `[${split} step ${String(step).padStart(4)}] Supervised loss: ${fmt(l.s_loss)} D loss: ${fmt(l.d_loss)} G loss: ${fmt(l.g_loss)} Accuracy: ${fmt(l.accuracy)} (${secPerBatch.toFixed(3)} sec/batch, ${(batch / secPerBatch).toFixed(3)} instances/sec)`;
 }
 
-/** What a resumed run takes from the command line (when given); its checkpoint fixes everything else. */
-export const RESUMABLE = ['checkpoint', 'maxTrainingSteps', 'maxEpochs', 'lrDecayStart', 'emaDecay', 'threads', 'device'] as const;
-type Resumable = (typeof RESUMABLE)[number];
-/** A resume: the checkpoint, and only the RESUMABLE settings that should change. */
-export type ResumeRequest = { checkpoint: string } & Partial<Pick<TrainConfig, Resumable>>;
-
-interface Session { config: TrainConfig; data: Dataset; built: BuiltModel; trainDir: string; startStep: number; streams: Streams }
-
-async function resumeSession(req: ResumeRequest): Promise<Session> {
-  const dir = resolveCheckpoint(req.checkpoint);
-  const meta = readCheckpointMeta(dir);
-  const saved = meta.config;
-  const given: Partial<TrainConfig> = Object.fromEntries(RESUMABLE.filter((k) => req[k] !== undefined).map((k) => [k, req[k]]));
-  if (given.maxTrainingSteps !== undefined && given.maxEpochs === undefined && saved.maxEpochs !== undefined)
-    throw new Error(`--max-training-steps ${given.maxTrainingSteps}: ${dir} counts epochs (--max-epochs ${saved.maxEpochs}); extend it with --max-epochs`);
-  // The average lives in the checkpoint: its decay may change, but it cannot be started or dropped.
-  if (given.emaDecay !== undefined && given.emaDecay > 0 !== saved.emaDecay > 0)
-    throw new Error(`--ema-decay ${given.emaDecay}: ${dir} was trained with --ema-decay ${saved.emaDecay}; a resume can change the decay of a weight average, not ${saved.emaDecay > 0 ? 'drop' : 'start'} one`);
-  const config: TrainConfig = validate({ ...saved, ...given });
-  const ck = await loadCheckpointWith(dir, meta, given, 'resume');
-  const data = await loadDataset(ck.meta.dataset.dir, { split: config.split });
-  const streams = openStreams(config, data, ck.meta);
-  return { config, data, built: ck, trainDir: path.dirname(ck.dir), startStep: ck.step, streams };
-}
-
-async function newSession(cli: TrainConfig): Promise<Session> {
-  const dir = resolveDatasetDir({ dataset: cli.dataset, datasetDir: cli.datasetDir, dataDir: cli.dataDir });
-  // --split seed is the seed project's own 80/20 shuffle (its seed, not --seed), as `ssgan eval` uses.
-  const data = await loadDataset(dir, { split: cli.split });
-  // An absolute --labeled-ids path, so labeled.json and the checkpoint name the file from anywhere.
-  const labeledIds = cli.labeledIds === undefined ? undefined : path.resolve(cli.labeledIds);
-  const config: TrainConfig = { ...cli, dataset: cli.datasetDir ? data.name : cli.dataset, labeledIds };
-  const trainDir = config.trainDir ?? defaultTrainDir(config);
-  if (fs.existsSync(trainDir) && fs.readdirSync(trainDir).some((f) => /^model-\d+$/.test(f)))
-    throw new Error(`--train-dir ${trainDir} already holds checkpoints: resume with --checkpoint ${trainDir}, or choose another --train-dir`);
-  const streams = openStreams(config, data);
-  const built = buildModel(config, modelConfigFor(config, data));
-  return { config, data, built, trainDir, startStep: 0, streams };
-}
-
-/** Resumes a run from its checkpoint (the step count, batch order, optimisers and RNG continue). */
-export async function resume(req: ResumeRequest, out: NodeJS.WriteStream = process.stdout): Promise<TrainResult> {
-  return run(await resumeSession(req), out);
-}
-
-/** Trains a new run. A full config cannot tell typed settings from defaults, so resuming is resume()'s. */
-export async function train(cli: TrainConfig, out: NodeJS.WriteStream = process.stdout): Promise<TrainResult> {
-  if (cli.checkpoint !== undefined) throw new Error(`--checkpoint ${cli.checkpoint}: resume a run with resume({ checkpoint }), not train()`);
-  return run(await newSession(cli), out);
-}
-
-async function run(s: Session, out: NodeJS.WriteStream): Promise<TrainResult> {
+/** Trains a session (new or resumed; see session.ts) to its step limit, saving checkpoints on the way. */
+export async function run(s: Session, out: NodeJS.WriteStream): Promise<TrainResult> {
   const { data, built, trainDir, streams } = s;
   const model: NativeModel = built.model;
   const perEpoch = stepsPerEpoch(streams, s.config.batchSize);

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { loadDataset, type Dataset } from '../../src/data/dataset';
 import { readCheckpointMeta } from '../../src/train/checkpoint';
 import { readLabeledIds, selectLabeled, splitLabels } from '../../src/train/labels';
-import { train } from '../../src/train/trainer';
+import { train } from '../../src/train/session';
 import { tmpDir } from '../helpers/model';
 import { captureStream, fixtureCopy, smallConfig } from '../helpers/train-fixture';
 

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { TrainConfig } from '../../src/config';
 import type { Weights } from '../../src/native/addon';
 import { loadCheckpoint, readCheckpointMeta } from '../../src/train/checkpoint';
-import { resume, train } from '../../src/train/trainer';
+import { resume, train } from '../../src/train/session';
 import { tmpDir } from '../helpers/model';
 import { captureStream, fixtureCopy, listCheckpoints, smallConfig } from '../helpers/train-fixture';
 
