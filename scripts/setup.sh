@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 
 # Build tools, BLAS (Debian's libtorch falls back to the 30x slower reference BLAS without
 # OpenBLAS), and the tools the tests check our files with (h5py, the onnx checker, protobuf,
-# crc32c, Pillow, and PyTorch on the same libtorch as an independent reference).
+# crc32c, Pillow, SciPy as the score metrics' reference, and PyTorch on the same libtorch as an
+# independent reference).
 packages=(build-essential cmake git python3 libopenblas0-pthread
   python3-numpy python3-h5py python3-onnx hdf5-tools python3-protobuf protobuf-compiler python3-crcmod
-  python3-pil fonts-dejavu-core python3-torch)
+  python3-pil fonts-dejavu-core python3-torch python3-scipy)
 if [ -z "${LIBTORCH:-}" ] && [ -z "${Torch_DIR:-}" ]; then packages+=(libtorch-dev); fi
 command -v node >/dev/null || packages+=(nodejs npm)
 
