@@ -7,7 +7,8 @@ import { onnx } from 'onnx-proto';
 import type { ModelDescription } from '../model/describe';
 import type { Weights } from '../native/addon';
 import { GraphBuilder, valueInfo } from './graph-builder';
-import { networkNodes } from './layer-nodes';
+import { featureNodes, featureWidth } from './feature-output';
+import { layerNodes, networkNodes } from './layer-nodes';
 
 /** Opset 17 with IR 8: the newest pair onnx-proto 8.0.1 (ONNX 1.10 protos) can write. */
 export const OPSET = 17;
@@ -61,7 +62,8 @@ function checkK(desc: ModelDescription, meta: ExportMeta): void {
 
 /**
  * image float32 [batch, H, W, C] in 0..255 -> logits [batch, K + 1], probabilities [batch, K]
- * (softmax over the real classes), label int64 [batch] (argmax over the real classes).
+ * (softmax over the real classes), label int64 [batch] (argmax over the real classes), and, when
+ * the description names a feature layer, features [batch, F] (that layer, averaged over H and W).
  */
 export function classifierModel(desc: ModelDescription, weights: Weights, meta: ExportMeta): onnx.ModelProto {
   checkK(desc, meta);
@@ -70,15 +72,22 @@ export function classifierModel(desc: ModelDescription, weights: Weights, meta: 
   // Same arithmetic as the addon (x / 127.5 - 1), so the two agree to the last bit here.
   const scaled = g.node('Sub', [g.node('Div', ['image', g.constFloat('255_half', [127.5], [])]), g.constFloat('one', [1], [])]);
   const nchw = g.node('Transpose', [scaled], { perm: [0, 3, 1, 2] });
-  const out = networkNodes(g, weights, 'D', desc.discriminator, nchw);
+  let out = nchw;
+  desc.discriminator.forEach((l, i) => {
+    out = layerNodes(g, weights, 'D', l, out);
+    if (i === desc.featureLayer) featureNodes(g, desc, out);
+  });
   g.node('Identity', [out], {}, 'logits');
   const real = g.node('Slice', ['logits', g.constInt64('start', [0]), g.constInt64('end', [k]), g.constInt64('axes', [1])]);
   g.node('Softmax', [real], { axis: 1 }, 'probabilities');
   g.node('ArgMax', [real], { axis: 1, keepdims: 0 }, 'label');
+  const f = featureWidth(desc);
+  const outputs = [valueInfo('logits', FLOAT, ['batch', k + 1]), valueInfo('probabilities', FLOAT, ['batch', k]), valueInfo('label', INT64, ['batch'])];
+  if (f !== undefined) outputs.push(valueInfo('features', FLOAT, ['batch', f]));
   return modelProto(g, 'ssgan_classifier',
-    `ssgan classifier: image [batch, ${h}, ${w}, ${c}] raw pixels 0..255 -> logits [batch, ${k + 1}] (last = generated), probabilities [batch, ${k}], label [batch]`,
+    `ssgan classifier: image [batch, ${h}, ${w}, ${c}] raw pixels 0..255 -> logits [batch, ${k + 1}] (last = generated), probabilities [batch, ${k}], label [batch]${f === undefined ? '' : `, features [batch, ${f}]`}`,
     [valueInfo('image', FLOAT, ['batch', h, w, c])],
-    [valueInfo('logits', FLOAT, ['batch', k + 1]), valueInfo('probabilities', FLOAT, ['batch', k]), valueInfo('label', INT64, ['batch'])],
+    outputs,
     desc, meta);
 }
 
