@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { action, intArg } from '../cli-util';
 import { availableCores, DEFAULTS } from '../config';
-import { loadCheckpoint } from '../train/checkpoint';
+import { loadCheckpoint } from '../checkpoint/load';
 import { OnnxGenerator } from './onnx-generator';
 import { formatReport, reportJson } from './report';
 import { runEval, type BackendChoice } from './run-eval';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { loadDataset, resolveDatasetDir } from '../data/dataset';
 import { exportCheckpoint, usesEma } from '../export/from-checkpoint';
 import { native } from '../native/addon';
-import { loadCheckpoint, type LoadedCheckpoint } from '../train/checkpoint';
+import { loadCheckpoint, type LoadedCheckpoint } from '../checkpoint/load';
 import { evaluatePredictors, gatherExamples, selectExamples, type BackendRun, type Disagreements } from './evaluate';
 import type { Metrics } from './metrics';
 import { OnnxClassifier } from './onnx-classifier';

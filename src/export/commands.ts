@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { action, intArg } from '../cli-util';
-import { loadCheckpoint } from '../train/checkpoint';
+import { loadCheckpoint } from '../checkpoint/load';
 import { exportCheckpoint } from './from-checkpoint';
 
 export function registerExportCommands(program: Command): void {

@@ -1,6 +1,6 @@
 /** Exporting a loaded training checkpoint: its weights (the moving average when kept) and its facts. */
-import type { LoadedCheckpoint } from '../train/checkpoint';
-import { PRODUCER, PRODUCER_VERSION } from '../train/checkpoint';
+import { PRODUCER, PRODUCER_VERSION } from '../checkpoint/format';
+import type { LoadedCheckpoint } from '../checkpoint/load';
 import type { Weights } from '../native/addon';
 import { exportOnnx } from './export';
 import type { ExportMeta } from './onnx-graph';

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultTrainDir, validate, type TrainConfig } from '../config';
 import { loadDataset, resolveDatasetDir, type Dataset } from '../data/dataset';
-import { loadCheckpointWith, readCheckpointMeta, resolveCheckpoint } from './checkpoint';
-import { buildModel, modelConfigFor, type BuiltModel } from './model';
+import { loadOpened, openCheckpoint } from '../checkpoint/load';
+import { buildModel, modelConfigFor, type BuiltModel } from '../native/build';
 import { openStreams, type Streams } from './streams';
 import { run, type TrainResult } from './trainer';
 
@@ -21,8 +21,8 @@ export type ResumeRequest = { checkpoint: string } & Partial<Pick<TrainConfig, R
 export interface Session { config: TrainConfig; data: Dataset; built: BuiltModel; trainDir: string; startStep: number; streams: Streams }
 
 export async function resumeSession(req: ResumeRequest): Promise<Session> {
-  const dir = resolveCheckpoint(req.checkpoint);
-  const meta = readCheckpointMeta(dir);
+  const opened = openCheckpoint(req.checkpoint);
+  const { dir, meta } = opened;
   const saved = meta.config;
   const given: Partial<TrainConfig> = Object.fromEntries(RESUMABLE.filter((k) => req[k] !== undefined).map((k) => [k, req[k]]));
   if (given.maxTrainingSteps !== undefined && given.maxEpochs === undefined && saved.maxEpochs !== undefined)
@@ -31,7 +31,7 @@ export async function resumeSession(req: ResumeRequest): Promise<Session> {
   if (given.emaDecay !== undefined && given.emaDecay > 0 !== saved.emaDecay > 0)
     throw new Error(`--ema-decay ${given.emaDecay}: ${dir} was trained with --ema-decay ${saved.emaDecay}; a resume can change the decay of a weight average, not ${saved.emaDecay > 0 ? 'drop' : 'start'} one`);
   const config: TrainConfig = validate({ ...saved, ...given });
-  const ck = await loadCheckpointWith(dir, meta, given, 'resume');
+  const ck = await loadOpened(opened, given, 'resume');
   const data = await loadDataset(ck.meta.dataset.dir, { split: config.split });
   const streams = openStreams(config, data, ck.meta);
   return { config, data, built: ck, trainDir: path.dirname(ck.dir), startStep: ck.step, streams };

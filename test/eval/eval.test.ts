@@ -15,7 +15,7 @@ import { OnnxGenerator } from '../../src/eval/onnx-generator';
 import { formatReport } from '../../src/eval/report';
 import { runEval, type EvalOptions } from '../../src/eval/run-eval';
 import { sampleOnnx, sampleTorch, writeSamples } from '../../src/eval/sample';
-import { loadCheckpoint } from '../../src/train/checkpoint';
+import { loadCheckpoint } from '../../src/checkpoint/load';
 import { ADDON_FILE } from '../export/helpers/reference';
 import { escapeRegExp } from '../helpers/model';
 import { repoRoot } from '../export/helpers/repo-root';

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadDataset, type Dataset } from '../../src/data/dataset';
-import { readCheckpointMeta } from '../../src/train/checkpoint';
+import { readCheckpointMeta } from '../../src/checkpoint/load';
 import { readLabeledIds, selectLabeled, splitLabels } from '../../src/train/labels';
 import { train } from '../../src/train/session';
 import { tmpDir } from '../helpers/model';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { TrainConfig } from '../../src/config';
 import type { Weights } from '../../src/native/addon';
-import { loadCheckpoint, readCheckpointMeta } from '../../src/train/checkpoint';
+import { loadCheckpoint, readCheckpointMeta } from '../../src/checkpoint/load';
 import { resume, train } from '../../src/train/session';
 import { tmpDir } from '../helpers/model';
 import { captureStream, fixtureCopy, listCheckpoints, smallConfig } from '../helpers/train-fixture';

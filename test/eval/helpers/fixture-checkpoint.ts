@@ -7,8 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULTS, type TrainConfig } from '../../../src/config';
 import { writeDataset } from '../../../src/data/dataset';
-import { saveCheckpoint } from '../../../src/train/checkpoint';
-import { buildModel, modelConfigFor } from '../../../src/train/model';
+import { saveCheckpoint } from '../../../src/checkpoint/save';
+import { buildModel, modelConfigFor } from '../../../src/native/build';
 import { Random } from '../../../src/util/random';
 import { randomWeights } from '../../export/helpers/random-weights';
 

@@ -1,0 +1,130 @@
+/**
+ * Reading checkpoints: every command that loads one (eval, export, sample, a resumed train) opens it
+ * through openCheckpoint, which verifies its manifest. Given a train dir, the newest checkpoint that
+ * verifies is used and the newer ones that did not are reported with the reason.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { TrainConfig } from '../config';
+import { buildModel, type BuiltModel } from '../native/build';
+import { CheckpointError, checkpointName, MANIFEST_FILE, META_FILE, STATE_FILE, stepOf, type CheckpointMeta } from './format';
+import { readManifest, verifyManifest } from './manifest';
+
+/** A newer checkpoint passed over, and why. */
+export interface Skipped { dir: string; reason: string }
+
+export interface OpenedCheckpoint {
+  dir: string;
+  meta: CheckpointMeta;
+  /** False for a checkpoint written before manifests (nothing to verify against). */
+  verified: boolean;
+  /** Newer checkpoints of the train dir that failed verification. */
+  skipped: Skipped[];
+}
+
+export interface LoadedCheckpoint extends BuiltModel { dir: string; meta: CheckpointMeta; step: number }
+
+/** checkpoint.json of a checkpoint directory, parsed (not verified: see openCheckpoint). */
+export function readCheckpointMeta(dir: string): CheckpointMeta {
+  const file = path.join(dir, META_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CheckpointError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `unreadable: ${(e as Error).message}`);
+  }
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError(file, `not valid JSON: ${(e as Error).message}`);
+  }
+  if (meta?.format !== 'ssgan-checkpoint') throw new CheckpointError(file, 'not an ssgan checkpoint description', false);
+  return meta;
+}
+
+let warnedUnverified = false;
+
+/** Verifies one checkpoint directory against its manifest; throws a CheckpointError if it fails. */
+export function verifyCheckpoint(dir: string): { meta: CheckpointMeta; verified: boolean } {
+  const manifest = readManifest(dir);
+  if (manifest) {
+    if (!manifest.files[STATE_FILE] || !manifest.files[META_FILE]) throw new CheckpointError(path.join(dir, MANIFEST_FILE), `does not list ${STATE_FILE} and ${META_FILE}`);
+    verifyManifest(dir, manifest);
+    return { meta: readCheckpointMeta(dir), verified: true };
+  }
+  const meta = readCheckpointMeta(dir);
+  // Version 2 checkpoints always have a manifest: without one, this one was tampered with.
+  if (meta.version !== 1) throw new CheckpointError(path.join(dir, MANIFEST_FILE), `missing; a version ${meta.version} checkpoint has one`);
+  const state = path.join(dir, STATE_FILE);
+  if (!fs.existsSync(state)) throw new CheckpointError(state, 'missing');
+  return { meta, verified: false };
+}
+
+function isCheckpointDir(p: string): boolean {
+  return stepOf(path.basename(path.resolve(p))) >= 0 || fs.existsSync(path.join(p, META_FILE)) || fs.existsSync(path.join(p, MANIFEST_FILE));
+}
+
+/** The `model-<step>` directories of a train dir, newest first. */
+export function listCheckpoints(trainDir: string): string[] {
+  return fs
+    .readdirSync(trainDir)
+    .map(stepOf)
+    .filter((s) => s >= 0 && fs.statSync(path.join(trainDir, checkpointName(s))).isDirectory())
+    .sort((a, b) => b - a)
+    .map((s) => path.join(trainDir, checkpointName(s)));
+}
+
+/**
+ * A `model-<step>` directory as given (verified: a CheckpointError if it fails), or the newest
+ * `model-<step>` inside a train dir that verifies, with the newer ones skipped and why.
+ * Checkpoints written before manifests are taken unverified, with one warning per process.
+ */
+export function openCheckpoint(p: string): OpenedCheckpoint {
+  if (!fs.existsSync(p)) throw new Error(`--checkpoint ${p}: no such file or directory`);
+  let opened: OpenedCheckpoint | undefined;
+  if (isCheckpointDir(p)) opened = { dir: p, ...verifyCheckpoint(p), skipped: [] };
+  else {
+    const skipped: Skipped[] = [];
+    for (const dir of listCheckpoints(p)) {
+      try {
+        opened = { dir, ...verifyCheckpoint(dir), skipped };
+        break;
+      } catch (e) {
+        if (!(e instanceof CheckpointError)) throw e;
+        skipped.push({ dir, reason: e.message });
+      }
+    }
+    if (!opened && !skipped.length) throw new Error(`--checkpoint ${p}: neither a model-<step> checkpoint nor a train dir holding one`);
+    if (!opened) throw new Error(`--checkpoint ${p}: no usable checkpoint: ${skipped.map((s) => s.reason).join('; ')}`);
+  }
+  if (!opened.verified && !warnedUnverified) {
+    warnedUnverified = true;
+    process.stderr.write(`warning: ${opened.dir} has no ${MANIFEST_FILE} (written by an ssgan before checkpoint manifests): loaded without verifying it\n`);
+  }
+  return opened;
+}
+
+/** Reports skipped checkpoints, one line each. */
+export function skippedLines(o: OpenedCheckpoint): string[] {
+  return o.skipped.map((s) => `Skipped ${s.dir}: ${s.reason}`);
+}
+
+/**
+ * Rebuilds the model a checkpoint was written by and loads its state. `overrides` set threads and
+ * device; `purpose` 'resume' also restores both optimisers and the RNG, 'inference' only weights.
+ * Skipped newer checkpoints of a train dir are reported on stderr.
+ */
+export async function loadCheckpoint(p: string, overrides: Partial<TrainConfig> = {}, purpose: 'resume' | 'inference' = 'inference'): Promise<LoadedCheckpoint> {
+  const opened = openCheckpoint(p);
+  for (const line of skippedLines(opened)) process.stderr.write(`warning: ${line}\n`);
+  return loadOpened(opened, overrides, purpose);
+}
+
+/** loadCheckpoint for a checkpoint already opened (and verified) by openCheckpoint. */
+export async function loadOpened(opened: Pick<OpenedCheckpoint, 'dir' | 'meta'>, overrides: Partial<TrainConfig>, purpose: 'resume' | 'inference'): Promise<LoadedCheckpoint> {
+  const { dir, meta } = opened;
+  const built = buildModel({ ...meta.config, ...overrides }, meta.modelConfig);
+  await built.model.load(path.join(dir, STATE_FILE), purpose === 'inference');
+  return { ...built, dir, meta, step: meta.step };
+}
