@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerDataCommands } from './data/commands';
 import { registerEvalCommands } from './eval/commands';
 import { registerExportCommands } from './export/commands';
+import { registerScoreCommands } from './score/commands';
 import { registerSummaryCommands } from './summary/commands';
 import { registerTrainCommands } from './train/commands';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerTrainCommands(program);
   registerEvalCommands(program);
   registerExportCommands(program);
+  registerScoreCommands(program);
   registerSummaryCommands(program);
   return program;
 }
