@@ -32,7 +32,7 @@ export const MNIST: DatasetSource = {
       parseIdx(fs.readFileSync(files.get(img)!), img), parseIdx(fs.readFileSync(files.get(lbl)!), lbl), img);
     const train = part('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz');
     const test = part('t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz');
-    if (train.h !== test.h || train.w !== test.w) throw new Error('MNIST: train and test images differ in size');
+    if (train.h !== test.h || train.w !== test.w) throw new Error(`t10k-images-idx3-ubyte.gz: images are ${test.h}x${test.w} but train-images-idx3-ubyte.gz has ${train.h}x${train.w}`);
     return {
       images: concat([train.images, test.images]), labels: Int32Array.from([...train.labels, ...test.labels]),
       h: train.h, w: train.w, c: 1, k: 10, train: train.labels.length, name: 'MNIST',
@@ -56,7 +56,7 @@ export const SVHN: DatasetSource = {
   build(files) {
     const train = svhnFromMat(fs.readFileSync(files.get('train_32x32.mat')!), 'train_32x32.mat');
     const test = svhnFromMat(fs.readFileSync(files.get('test_32x32.mat')!), 'test_32x32.mat');
-    if (train.h !== test.h || train.w !== test.w || train.c !== test.c) throw new Error('SVHN: train and test images differ in shape');
+    if (train.h !== test.h || train.w !== test.w || train.c !== test.c) throw new Error(`test_32x32.mat: images are ${test.h}x${test.w}x${test.c} but train_32x32.mat has ${train.h}x${train.w}x${train.c}`);
     return {
       images: concat([train.images, test.images]), labels: Int32Array.from([...train.labels, ...test.labels]),
       h: train.h, w: train.w, c: train.c, k: 10, train: train.labels.length, name: 'SVHN',

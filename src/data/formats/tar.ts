@@ -4,7 +4,7 @@
 // headers ('x'), which is what Python's tarfile and GNU tar produce.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { maybeGunzip } from './idx';
+import { maybeGunzip } from './inflate';
 
 export const MAX_MEMBER_BYTES = 4 * 2 ** 30; // larger than any dataset file ssgan reads
 
@@ -41,7 +41,7 @@ function checksumOk(h: Uint8Array): boolean {
 
 /** Reads every member of a (possibly gzip'd) tar archive held in memory. */
 export function* readTar(archive: Uint8Array, file = 'tar archive'): Generator<TarEntry> {
-  const buf = maybeGunzip(archive);
+  const buf = maybeGunzip(archive, file);
   let pos = 0;
   let longName: string | undefined;
   while (pos + 512 <= buf.length) {

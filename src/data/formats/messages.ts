@@ -1,0 +1,12 @@
+// Error messages of the readers are one line and name the file; names and text taken from a file
+// (tar member names, MAT variable names, ids) may hold anything, so they go through these.
+
+/** A name taken from a file, quoted with control characters escaped, so a message stays one line. */
+export function quoted(name: string, max = 200): string {
+  const q = JSON.stringify(name).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return q.length > max ? `${q.slice(0, max)}..."` : q;
+}
+
+export function oneLine(s: string): string {
+  return s.replace(/\s*[\r\n\u0085\u2028\u2029]+\s*/g, ' ').trim();
+}
