@@ -1,6 +1,7 @@
 /** Training configuration: defaults (the seed's), validation, and the train-dir naming. */
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { DataFingerprint } from './data/fingerprint';
 import { DECONV_TYPES, LOSS_KINDS, MODEL_KINDS, NORM_TYPES, type DeconvType, type LossKind, type ModelKind, type NormType } from './model/describe';
 
 export interface TrainConfig {
@@ -51,6 +52,8 @@ export interface TrainConfig {
   dataInit: boolean;
   /** paper-mnist as the official code parametrised it: hidden gains fixed by the data init (see src/model/paper.ts). */
   officialInit?: boolean;
+  /** Not a flag: the identity of the training data, recorded when a run starts (src/data/fingerprint.ts). */
+  dataFingerprint?: DataFingerprint;
 }
 
 export const DEFAULTS: TrainConfig = {
@@ -119,8 +122,48 @@ function positiveNumber(flag: string, v: number): void {
   if (!Number.isFinite(v) || v <= 0) throw new Error(`${flag} ${v}: must be a positive number`);
 }
 
-/** Throws a one-line error naming the flag for any out-of-range value. */
-export function validate(c: TrainConfig): TrainConfig {
+/** The flag of a TrainConfig key: learningRateD -> --learning-rate-d, dataInit false -> --no-data-init. */
+export function flagOf(key: string, value?: unknown): string {
+  return `--${value === false ? 'no-' : ''}${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
+}
+
+/** A typed flag as written: `--learning-rate-d 0.1`, `--no-data-init`. */
+export function typedFlag(key: string, value: unknown): string {
+  return typeof value === 'boolean' ? flagOf(key, value) : `${flagOf(key)} ${value}`;
+}
+
+/**
+ * Flags typed together where one would silently win over, or do nothing beside, the other.
+ * `typed`: the flags given on the command line (TrainConfig keys); defaults never contradict.
+ */
+function refuseContradictions(c: TrainConfig, typed: ReadonlySet<string>): void {
+  const t = (k: keyof TrainConfig) => typed.has(k);
+  const f = (k: keyof TrainConfig) => typedFlag(k, c[k]);
+  const refuse = (msg: string) => { throw new Error(msg); };
+  if (t('maxTrainingSteps') && t('maxEpochs'))
+    refuse(`${f('maxTrainingSteps')} and ${f('maxEpochs')} both set the length of the run: pass one (--max-epochs counts passes over the data)`);
+  if (t('dataset') && t('datasetDir')) refuse(`${f('dataset')} and ${f('datasetDir')} both name the dataset: pass one`);
+  if (t('dataDir') && t('datasetDir')) refuse(`${f('dataDir')} does nothing with ${f('datasetDir')} (a dataset folder anywhere): pass one`);
+  if (t('labelSeed') && c.labeledIds !== undefined)
+    refuse(`${f('labelSeed')} does nothing with --labeled-ids ${c.labeledIds} (the file names the labeled examples): drop --label-seed`);
+  if (t('labelSeed') && c.numLabeled === undefined && c.labeledIds === undefined)
+    refuse(`${f('labelSeed')} chooses the examples of --num-labeled, which is not given (every example is labeled): add --num-labeled or drop --label-seed`);
+  if (t('unlabeled') && c.numLabeled === undefined && c.labeledIds === undefined)
+    refuse(`${f('unlabeled')} applies with --num-labeled or --labeled-ids, and neither is given (every example is labeled): add one or drop --unlabeled`);
+  if (t('updateRate') && c.loss === 'improved-gan')
+    refuse(`${f('updateRate')} does nothing with --loss improved-gan (each step is one discriminator and one generator update): drop --update-rate or use --loss seed`);
+  for (const k of ['normType', 'deconvType'] as const)
+    if (t(k) && c.model !== 'seed') refuse(`${f(k)} does nothing with --model ${c.model} (its layers are the paper's): drop ${flagOf(k)} or use --model seed`);
+  if (t('dataInit') && c.dataInit && c.model === 'seed') refuse(`--data-init does nothing with --model seed (it has no weight-normalised layers): drop --data-init or use a paper model`);
+  if (t('prefix') && c.trainDir !== undefined) refuse(`${f('prefix')} names the default train dir, and ${typedFlag('trainDir', c.trainDir)} replaces it: pass one`);
+}
+
+/**
+ * Throws a one-line error naming the flag for any out-of-range value, and, given the flags typed
+ * on the command line, naming both flags of a contradictory pair.
+ */
+export function validate(c: TrainConfig, typed?: ReadonlySet<string>): TrainConfig {
+  if (typed) refuseContradictions(c, typed);
   oneOf('--model', c.model, MODEL_KINDS);
   oneOf('--norm-type', c.normType, NORM_TYPES);
   oneOf('--deconv-type', c.deconvType, DECONV_TYPES);

@@ -128,3 +128,9 @@ export async function loadOpened(opened: Pick<OpenedCheckpoint, 'dir' | 'meta'>,
   await built.model.load(path.join(dir, STATE_FILE), purpose === 'inference');
   return { ...built, dir, meta, step: meta.step };
 }
+
+/** The train dir of a --checkpoint: the folder of a `model-<step>`, or the path itself. */
+export function trainDirOf(p: string): string {
+  if (!fs.existsSync(p)) throw new Error(`--checkpoint ${p}: no such file or directory`);
+  return isCheckpointDir(p) ? path.dirname(path.resolve(p)) : p;
+}

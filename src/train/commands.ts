@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { action, intArg, numberArg } from '../cli-util';
 import { DEFAULTS, modelDefaults, validate, type TrainConfig } from '../config';
-import { RESUMABLE, resume, train } from './session';
+import { resume, train } from './session';
 
 export function registerTrainCommands(program: Command): void {
   const d = DEFAULTS;
@@ -43,35 +43,21 @@ export function registerTrainCommands(program: Command): void {
     .option('--no-official-init', 'paper-mnist with PyTorch\'s default init and trainable gains (its default before the official init was measured better)')
     .option('--prefix <name>', 'train dir name prefix', d.prefix)
     .option('--train-dir <dir>', 'where logs and checkpoints go (default: train_dir/<prefix>-<dataset>_lr_..._<time>)')
-    .option('--checkpoint <path>', 'resume from a model-<step> checkpoint or the newest one in a train dir')
+    .option('--checkpoint <path>', 'resume from a model-<step> checkpoint, or the newest intact one in a train dir; other flags must equal the run\'s, except --max-training-steps, --max-epochs, --lr-decay-start, --ema-decay, --threads, --device, and --dataset / --data-dir / --dataset-dir for the same data at a new location')
     .option('--seed <n>', 'random seed (weights, noise, batch order)', intArg('--seed'), d.seed)
     .option('--threads <n>', 'libtorch intra-op threads', intArg('--threads'), d.threads)
     .option('--device <device>', 'cpu, cuda or auto', d.device)
     .action(
       action('train', async (opts: Partial<TrainConfig>, cmd: Command) => {
         // Options given on the command line win over the chosen model's defaults, which win over ours.
-        const given = Object.fromEntries(Object.entries(opts).filter(([k]) => cmd.getOptionValueSource(k) === 'cli'));
+        const given: Partial<TrainConfig> = Object.fromEntries(Object.entries(opts).filter(([k]) => cmd.getOptionValueSource(k) === 'cli'));
         let r;
         if (given.checkpoint !== undefined) {
-          refuseFixedOnResume(cmd, given);
-          // Only what was typed changes the checkpoint's settings (checked together with them);
+          // The checkpoint's settings, with what was typed checked against them (session.ts);
           // threads and device follow this machine.
-          const typed = Object.fromEntries(RESUMABLE.filter((k) => k in given).map((k) => [k, given[k]]));
-          r = await resume({ threads: d.threads, device: d.device, ...typed, checkpoint: String(given.checkpoint) });
-        } else r = await train(validate({ ...DEFAULTS, ...opts, ...modelDefaults(opts.model ?? d.model), ...given }));
+          r = await resume({ threads: d.threads, device: d.device, ...given, checkpoint: String(given.checkpoint) });
+        } else r = await train(validate({ ...DEFAULTS, ...opts, ...modelDefaults(opts.model ?? d.model), ...given }, new Set(Object.keys(given))));
         process.stdout.write(`${r.stopped ? 'Stopped' : 'Finished'} at step ${r.step}: ${r.checkpoint}\n`);
       }),
     );
-}
-
-/** A flag that resuming would silently ignore is refused instead, so nobody thinks it took effect. */
-function refuseFixedOnResume(cmd: Command, given: Record<string, unknown>): void {
-  const resumable = (o: { attributeName(): string }): boolean => (RESUMABLE as readonly string[]).includes(o.attributeName());
-  const options = cmd.options.filter((o) => o.attributeName() in given && !resumable(o));
-  // --data-init / --no-data-init share one value: name the one that was typed.
-  const typed = options.filter((o) => options.filter((p) => p.attributeName() === o.attributeName()).length === 1 || o.negate === (given[o.attributeName()] === false));
-  const fixed = typed.map((o) => o.long);
-  const allowed = cmd.options.filter((o) => resumable(o) && o.attributeName() !== 'checkpoint').map((o) => o.long);
-  if (fixed.length)
-    throw new Error(`${fixed.join(', ')}: a resumed run keeps its checkpoint's settings; with --checkpoint only ${allowed.join(', ')} apply (train a new run in another --train-dir to change the rest)`);
 }

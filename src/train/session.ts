@@ -1,64 +1,116 @@
 /**
  * A training session's setup: a new run (dataset, streams, fresh model, train dir) or a resumed
  * one (checkpoint, its settings with the few a resume may change, its dataset and batch position).
- * trainer.ts's run() takes the Session and trains it.
+ * Both hold the train dir's lock while trainer.ts's run() trains the Session.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultTrainDir, validate, type TrainConfig } from '../config';
+import { loadOpened, openCheckpoint, skippedLines, trainDirOf } from '../checkpoint/load';
+import { recoverTrainDir } from '../checkpoint/recover';
 import { loadDataset, resolveDatasetDir, type Dataset } from '../data/dataset';
-import { loadOpened, openCheckpoint } from '../checkpoint/load';
+import { fingerprintData, fingerprintDifference } from '../data/fingerprint';
 import { buildModel, modelConfigFor, type BuiltModel } from '../native/build';
+import { lockTrainDir } from './lock';
+import { planResume, type ResumeRequest } from './resume-flags';
+import { rewindMetrics } from './rewind';
 import { openStreams, type Streams } from './streams';
 import { run, type TrainResult } from './trainer';
 
-/** What a resumed run takes from the command line (when given); its checkpoint fixes everything else. */
-export const RESUMABLE = ['checkpoint', 'maxTrainingSteps', 'maxEpochs', 'lrDecayStart', 'emaDecay', 'threads', 'device'] as const;
-type Resumable = (typeof RESUMABLE)[number];
-/** A resume: the checkpoint, and only the RESUMABLE settings that should change. */
-export type ResumeRequest = { checkpoint: string } & Partial<Pick<TrainConfig, Resumable>>;
+export { RESUMABLE, type ResumeRequest } from './resume-flags';
 
 export interface Session { config: TrainConfig; data: Dataset; built: BuiltModel; trainDir: string; startStep: number; streams: Streams }
 
-export async function resumeSession(req: ResumeRequest): Promise<Session> {
+function say(out: NodeJS.WriteStream, lines: (string | undefined)[]): void {
+  for (const l of lines) if (l) out.write(`${l}\n`);
+}
+
+/** The data a resumed run loads must be the data it was trained on, wherever it now is. */
+function checkSameData(data: Dataset, req: ResumeRequest, saved: TrainConfig, meta: { dir: string; modelConfig: { h: number; w: number; c: number; k: number }; labeled?: number[] }, relocated: boolean): void {
+  const where = req.datasetDir !== undefined ? `--dataset-dir ${req.datasetDir}` : req.dataDir !== undefined ? `--data-dir ${req.dataDir}` : req.dataset !== undefined ? `--dataset ${req.dataset}` : undefined;
+  const fix = relocated ? `point ${where?.split(' ')[0]} at the run's dataset, or train a new run with another --train-dir` : `restore that dataset, or pass --dataset-dir with a copy of it`;
+  const lead = relocated ? `${where}: ${data.dir} is not the dataset ${meta.dir} was trained on` : `${data.dir} changed since ${meta.dir} was written`;
+  if (saved.dataFingerprint) {
+    const diff = fingerprintDifference(saved.dataFingerprint, fingerprintData(data));
+    if (diff) throw new Error(`${lead} (${diff}); ${fix}`);
+    return;
+  }
+  // Written before fingerprints: the shapes and the labeled examples are all there is to check.
+  const mc = meta.modelConfig;
+  const maxLabeled = meta.labeled?.length ? Math.max(...meta.labeled) : -1;
+  if (mc.h !== data.h || mc.w !== data.w || mc.c !== data.c || mc.k !== data.k || maxLabeled >= data.ids.length)
+    throw new Error(`${lead} (${data.ids.length} examples of ${data.h}x${data.w}x${data.c}, K = ${data.k}; the run's model takes ${mc.h}x${mc.w}x${mc.c}, K = ${mc.k}); ${fix}`);
+}
+
+export async function resumeSession(req: ResumeRequest, out: NodeJS.WriteStream = process.stdout): Promise<Session> {
+  const trainDir = trainDirOf(req.checkpoint);
+  say(out, recoverTrainDir(trainDir));
   const opened = openCheckpoint(req.checkpoint);
-  const { dir, meta } = opened;
-  const saved = meta.config;
-  const given: Partial<TrainConfig> = Object.fromEntries(RESUMABLE.filter((k) => req[k] !== undefined).map((k) => [k, req[k]]));
-  if (given.maxTrainingSteps !== undefined && given.maxEpochs === undefined && saved.maxEpochs !== undefined)
-    throw new Error(`--max-training-steps ${given.maxTrainingSteps}: ${dir} counts epochs (--max-epochs ${saved.maxEpochs}); extend it with --max-epochs`);
-  // The average lives in the checkpoint: its decay may change, but it cannot be started or dropped.
-  if (given.emaDecay !== undefined && given.emaDecay > 0 !== saved.emaDecay > 0)
-    throw new Error(`--ema-decay ${given.emaDecay}: ${dir} was trained with --ema-decay ${saved.emaDecay}; a resume can change the decay of a weight average, not ${saved.emaDecay > 0 ? 'drop' : 'start'} one`);
-  const config: TrainConfig = validate({ ...saved, ...given });
-  const ck = await loadOpened(opened, given, 'resume');
-  const data = await loadDataset(ck.meta.dataset.dir, { split: config.split });
+  say(out, skippedLines(opened));
+  const { meta } = opened;
+  const plan = planResume(req, meta, opened.dir);
+  const data = await loadDataset(plan.datasetDir, { split: plan.config.split });
+  checkSameData(data, req, meta.config, { ...meta, dir: opened.dir }, plan.relocated);
+  if (plan.relocated) say(out, [`Dataset: ${data.dir} (the data ${opened.dir} was trained on${meta.config.dataFingerprint ? ', same fingerprint' : ''})`]);
+  const config: TrainConfig = { ...plan.config, dataFingerprint: meta.config.dataFingerprint ?? fingerprintData(data) };
+  const ck = await loadOpened(opened, plan.changes, 'resume');
   const streams = openStreams(config, data, ck.meta);
+  say(out, [rewindMetrics(trainDir, ck.step)]);
   return { config, data, built: ck, trainDir: path.dirname(ck.dir), startStep: ck.step, streams };
 }
 
-export async function newSession(cli: TrainConfig): Promise<Session> {
-  const dir = resolveDatasetDir({ dataset: cli.dataset, datasetDir: cli.datasetDir, dataDir: cli.dataDir });
-  // --split seed is the seed project's own 80/20 shuffle (its seed, not --seed), as `ssgan eval` uses.
-  const data = await loadDataset(dir, { split: cli.split });
+/** A new run's configuration with its dataset resolved, and its train dir. */
+function planNew(cli: TrainConfig): { config: TrainConfig; datasetDir: string; trainDir: string } {
+  const datasetDir = resolveDatasetDir({ dataset: cli.dataset, datasetDir: cli.datasetDir, dataDir: cli.dataDir });
   // An absolute --labeled-ids path, so labeled.json and the checkpoint name the file from anywhere.
   const labeledIds = cli.labeledIds === undefined ? undefined : path.resolve(cli.labeledIds);
-  const config: TrainConfig = { ...cli, dataset: cli.datasetDir ? data.name : cli.dataset, labeledIds };
-  const trainDir = config.trainDir ?? defaultTrainDir(config);
+  const config: TrainConfig = { ...cli, dataset: cli.datasetDir ? path.basename(datasetDir) : cli.dataset, labeledIds };
+  return { config, datasetDir, trainDir: config.trainDir ?? defaultTrainDir(config) };
+}
+
+export async function newSession(cli: TrainConfig, out: NodeJS.WriteStream = process.stdout): Promise<Session> {
+  const { config: planned, datasetDir, trainDir } = planNew(cli);
+  say(out, recoverTrainDir(trainDir));
   if (fs.existsSync(trainDir) && fs.readdirSync(trainDir).some((f) => /^model-\d+$/.test(f)))
     throw new Error(`--train-dir ${trainDir} already holds checkpoints: resume with --checkpoint ${trainDir}, or choose another --train-dir`);
+  // --split seed is the seed project's own 80/20 shuffle (its seed, not --seed), as `ssgan eval` uses.
+  const data = await loadDataset(datasetDir, { split: planned.split });
+  const config: TrainConfig = { ...planned, dataFingerprint: fingerprintData(data) };
   const streams = openStreams(config, data);
   const built = buildModel(config, modelConfigFor(config, data));
+  say(out, [rewindMetrics(trainDir, 0)]);
   return { config, data, built, trainDir, startStep: 0, streams };
 }
 
-/** Resumes a run from its checkpoint (the step count, batch order, optimisers and RNG continue). */
+/**
+ * Resumes a run from its checkpoint (the step count, batch order, optimisers and RNG continue).
+ * `req` holds the flags typed with --checkpoint: see resume-flags.ts for what they may change.
+ */
 export async function resume(req: ResumeRequest, out: NodeJS.WriteStream = process.stdout): Promise<TrainResult> {
-  return run(await resumeSession(req), out);
+  const lock = await lockTrainDir(trainDirOf(req.checkpoint), { create: false, flag: '--checkpoint' });
+  try {
+    return await run(await resumeSession(req, out), out);
+  } finally {
+    await lock.release();
+  }
 }
 
 /** Trains a new run. A full config cannot tell typed settings from defaults, so resuming is resume()'s. */
 export async function train(cli: TrainConfig, out: NodeJS.WriteStream = process.stdout): Promise<TrainResult> {
   if (cli.checkpoint !== undefined) throw new Error(`--checkpoint ${cli.checkpoint}: resume a run with resume({ checkpoint }), not train()`);
-  return run(await newSession(cli), out);
+  validate(cli);
+  const lock = await lockTrainDir(planNew(cli).trainDir, { create: true });
+  let s: Session;
+  try {
+    s = await newSession(cli, out);
+  } catch (e) {
+    // Nothing was trained: leave no train dir behind.
+    await lock.release({ removeCreated: true });
+    throw e;
+  }
+  try {
+    return await run(s, out);
+  } finally {
+    await lock.release();
+  }
 }

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
+import { loadDataset, writeDataset } from '../../src/data/dataset';
 import { escapeRegExp, tmpDir } from '../helpers/model';
 import { fixtureCopy, repoRoot } from '../helpers/train-fixture';
 
@@ -65,6 +66,17 @@ test('train errors exit non-zero with one line naming the flag or file, and leav
   assertFailsEarly(d, /^ssgan train: --lr-decay-start 3: needs --max-epochs/, dirs.decay);
   assertFailsEarly(e, /^ssgan train: --clip-norm -1: must be a non-negative number/, dirs.clip);
   assertFailsEarly(f, new RegExp(`^ssgan train: --labeled-ids ${escapeRegExp(noIds)}: no such file$`), dirs.ids);
+  // Contradictory pairs, where one flag would silently win, are refused naming both.
+  const [g, h, i, j] = await Promise.all([
+    ssganTrain('steps-epochs', ['--dataset-dir', data, '--max-training-steps', '1200', '--max-epochs', '100']),
+    ssganTrain('dataset-twice', ['--dataset', 'MNIST', '--dataset-dir', data]),
+    ssganTrain('label-seed', ['--dataset-dir', data, '--label-seed', '3']),
+    ssganTrain('prefix', ['--dataset-dir', data, '--prefix', 'mine', '--train-dir', path.join(work, 'run-prefix')]),
+  ]);
+  assertFailsEarly(g, /^ssgan train: --max-training-steps 1200 and --max-epochs 100 both set the length of the run: pass one/);
+  assertFailsEarly(h, new RegExp(`^ssgan train: --dataset MNIST and --dataset-dir ${escapeRegExp(data)} both name the dataset: pass one$`));
+  assertFailsEarly(i, /^ssgan train: --label-seed 3 chooses the examples of --num-labeled, which is not given/);
+  assertFailsEarly(j, /^ssgan train: --prefix mine names the default train dir, and --train-dir \S+run-prefix replaces it: pass one$/, path.join(work, 'run-prefix'));
   // The dataset cache may be written beside the data, but nothing else is.
   assert.deepEqual(fs.readdirSync(data).filter((f) => f !== 'data.packed').sort(), ['data.hdf5', 'id.txt']);
 });
@@ -103,7 +115,7 @@ test('a resumed run may schedule the learning-rate decay; a schedule past the ru
   assert.match(bad.stderr, /--lr-decay-start 3/);
   // Flags the checkpoint fixes are refused rather than silently ignored, and nothing is trained.
   const fixed = await ssganTrain('decay-fixed', ['--checkpoint', dir, '--max-epochs', '2', '--learning-rate-d', '0.1', '--no-data-init']);
-  assertFailsEarly(fixed, /^ssgan train: --learning-rate-d, --no-data-init: a resumed run keeps its checkpoint's settings; with --checkpoint only --max-training-steps, .* apply/);
+  assertFailsEarly(fixed, /^ssgan train: --learning-rate-d 0.1, --no-data-init: \S*decay-run was started with --learning-rate-d 0.0001, --data-init, which a resumed run cannot change; drop these flags \(or give the recorded values\) to resume it, or train a new run with another --train-dir$/);
   assert.equal(newest(), `model-${stepsPerEpoch}`, 'the refused resume trained nothing');
   // An epoch-counted run is not extended in steps, and a run without an average cannot start one.
   const steps = await ssganTrain('decay-steps', ['--checkpoint', dir, '--max-training-steps', '9999']);
@@ -121,4 +133,49 @@ test('a resumed run may schedule the learning-rate decay; a schedule past the ru
   const later = await ssganTrain('decay-later', ['--checkpoint', dir, '--lr-decay-start', '2']);
   assert.equal(later.code, 0, later.stderr);
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, newest(), 'checkpoint.json'), 'utf8')).config.lrDecayStart, 2);
+});
+
+test('--checkpoint with the run\'s own flags resumes; the data may move; different data or a changed setting is refused', async () => {
+  const dir = path.join(work, 'same-run');
+  const flags = (datasetDir: string) => ['--dataset-dir', datasetDir, '--batch-size', '8', '--n-z', '16', '--learning-rate-d', '0.0002', '--seed', '3', '--output-save-step', '2', '--train-dir', dir];
+  const first = await ssganTrain('same-first', [...flags(data), '--max-training-steps', '2']);
+  assert.equal(first.code, 0, first.stderr);
+  // The run's own command again, with --checkpoint and a new length: accepted without a word.
+  const again = await ssganTrain('same-again', [...flags(data), '--max-training-steps', '4', '--checkpoint', dir]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stderr, '');
+  assert.match(again.stdout, /Resuming from step 2/);
+
+  // The dataset moved: --dataset-dir at its new place holds the same data (fingerprint), so it resumes.
+  const moved = path.join(work, 'moved', 'seed-h5');
+  fs.cpSync(data, moved, { recursive: true });
+  const relocated = await ssganTrain('same-moved', [...flags(moved), '--max-training-steps', '6', '--checkpoint', dir]);
+  assert.equal(relocated.code, 0, relocated.stderr);
+  assert.match(relocated.stdout, new RegExp(`Dataset: ${escapeRegExp(moved)} \\(the data .*model-4 was trained on, same fingerprint\\)`));
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'model-6', 'checkpoint.json'), 'utf8'));
+  assert.equal(meta.dataset.dir, moved, 'later checkpoints record the new location');
+  assert.equal(meta.config.dataFingerprint.count, 240);
+
+  // Different data (one label changed) at the new place is refused, naming the flag and what differs.
+  const other = path.join(work, 'other', 'seed-h5');
+  const d = await loadDataset(moved);
+  const labels = Int32Array.from(d.labels);
+  labels[0] = (labels[0] + 1) % d.k;
+  fs.mkdirSync(path.dirname(other));
+  fs.copyFileSync(path.join(moved, 'id.txt'), path.join(path.dirname(other), 'ids'));
+  await writeDataset(other, { images: d.images, labels, h: d.h, w: d.w, c: d.c, k: d.k, train: d.ids.length });
+  fs.copyFileSync(path.join(path.dirname(other), 'ids'), path.join(other, 'id.txt')); // the same ids
+  fs.rmSync(path.join(other, 'data.packed'));
+  const refused = await ssganTrain('same-other', [...flags(other), '--max-training-steps', '8', '--checkpoint', dir]);
+  assertFailsEarly(refused, new RegExp(`^ssgan train: --dataset-dir ${escapeRegExp(other)}: ${escapeRegExp(other)} is not the dataset .*model-6 was trained on \\(same shape, but its labels differ\\); point --dataset-dir at the run's dataset, or train a new run with another --train-dir$`));
+
+  // A setting the checkpoint fixes, changed, is refused with both values and the fix; so is another --train-dir.
+  const lr = await ssganTrain('same-lr', [...flags(moved), '--learning-rate-d', '0.0001', '--checkpoint', dir]);
+  assertFailsEarly(lr, new RegExp(`^ssgan train: --learning-rate-d 0.0001: ${escapeRegExp(dir)} was started with --learning-rate-d 0.0002, which a resumed run cannot change; drop the flag \\(or give the recorded value\\) to resume it, or train a new run with another --train-dir$`));
+  const elsewhere = await ssganTrain('same-elsewhere', ['--checkpoint', dir, '--train-dir', path.join(work, 'elsewhere')]);
+  assertFailsEarly(elsewhere, new RegExp(`^ssgan train: --train-dir ${escapeRegExp(path.join(work, 'elsewhere'))}: ${escapeRegExp(dir)} was started with --train-dir ${escapeRegExp(dir)}, which a resumed run cannot change`), path.join(work, 'elsewhere'));
+  // Two lengths at once are a contradiction on a resume too.
+  const both = await ssganTrain('same-both', ['--checkpoint', dir, '--max-training-steps', '10', '--max-epochs', '3']);
+  assertFailsEarly(both, /^ssgan train: --max-training-steps 10 and --max-epochs 3 both set the length of the run: pass one/);
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => /^model-/.test(f)).sort(), ['model-2', 'model-4', 'model-6'], 'the refused resumes trained nothing');
 });
