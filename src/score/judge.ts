@@ -19,7 +19,7 @@ import { classifierModel, encodeModel } from '../export/onnx-graph';
 import { train } from '../train/session';
 import { writeFileAtomic } from '../util/atomic';
 import { featureNetKey, judgeSpec } from './features';
-import { judgeDir, referenceFile } from './reference';
+import { judgeDir, removeReference } from './reference';
 
 export const JUDGE_FILE = 'classifier.onnx';
 export const JUDGE_INFO = 'judge.json';
@@ -115,11 +115,11 @@ export async function trainJudge(ds: Dataset, o: JudgeOptions = {}): Promise<Jud
     const f = judgeFiles(ds);
     const featureDim = featureWidth(ck.desc);
     if (featureDim === undefined) throw new Error('the judge model has no feature layer');
-    const bytes = encodeModel(classifierModel(ck.desc, checkpointWeights(ck), checkpointExportMeta(ck)));
+    const bytes = encodeModel(classifierModel(ck.desc, await checkpointWeights(ck), checkpointExportMeta(ck)));
     // The old judge's cached reference features are keyed by its bytes: they would never match again.
     if (fs.existsSync(f.model)) {
       const spec = judgeSpec(f.model);
-      fs.rmSync(referenceFile(ds, featureNetKey(fs.readFileSync(f.model), [spec.featuresOutput, spec.probabilitiesOutput as string])), { force: true });
+      removeReference(ds, featureNetKey(fs.readFileSync(f.model), [spec.featuresOutput, spec.probabilitiesOutput as string]));
     }
     writeFileAtomic(f.model, bytes);
     const accuracy = await testAccuracy(f.model, ds, o.threads);

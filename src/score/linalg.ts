@@ -25,27 +25,18 @@ function model(nodes: Node[], inputs: onnx.IValueInfoProto[], outputs: onnx.IVal
   })).finish();
 }
 
-/** sum over all pairs (i, j) of (a_i . b_j * scale + 1)^3, for (x, x), (y, y) and (x, y). */
-function polySumsModel(): Uint8Array {
-  const nodes: Node[] = [];
-  const sum = (a: string, b: string, out: string) => {
-    nodes.push(
-      node('Transpose', [b], `${out}_bt`, [perm10]),
-      node('MatMul', [a, `${out}_bt`], `${out}_dot`),
-      node('Mul', [`${out}_dot`, 'scale'], `${out}_scaled`),
-      node('Add', [`${out}_scaled`, 'one'], `${out}_base`),
-      node('Mul', [`${out}_base`, `${out}_base`], `${out}_sq`),
-      node('Mul', [`${out}_sq`, `${out}_base`], `${out}_cube`),
-      node('ReduceSum', [`${out}_cube`], out, [noKeep]),
-    );
-  };
-  sum('x', 'x', 'sxx');
-  sum('y', 'y', 'syy');
-  sum('x', 'y', 'sxy');
+/** sum over all pairs (i, j) of (a_i . b_j * scale + 1)^3. */
+function kernelSumModel(): Uint8Array {
   const one: onnx.ITensorProto = { name: 'one', dims: [], dataType: DOUBLE, doubleData: [1] };
-  return model(nodes,
-    [valueInfo('x', DOUBLE, ['m', 'd']), valueInfo('y', DOUBLE, ['p', 'd']), valueInfo('scale', DOUBLE, [])],
-    ['sxx', 'syy', 'sxy'].map((o) => valueInfo(o, DOUBLE, [])), [one]);
+  return model([
+    node('Transpose', ['b'], 'bt', [perm10]),
+    node('MatMul', ['a', 'bt'], 'dot'),
+    node('Mul', ['dot', 'scale'], 'scaled'),
+    node('Add', ['scaled', 'one'], 'base'),
+    node('Mul', ['base', 'base'], 'sq'),
+    node('Mul', ['sq', 'base'], 'cube'),
+    node('ReduceSum', ['cube'], 'sum', [noKeep]),
+  ], [valueInfo('a', DOUBLE, ['m', 'd']), valueInfo('b', DOUBLE, ['p', 'd']), valueInfo('scale', DOUBLE, [])], [valueInfo('sum', DOUBLE, [])], [one]);
 }
 
 /** x^T x for x [n, d]. */
@@ -54,26 +45,23 @@ function crossModel(): Uint8Array {
     [valueInfo('x', DOUBLE, ['n', 'd'])], [valueInfo('xtx', DOUBLE, ['d', 'd'])]);
 }
 
-export interface PolySums { xx: number; yy: number; xy: number }
-
 /** Sessions for the two products; `threads` intra-op threads (onnxruntime's default when omitted). */
 export class Float64Ops {
-  private constructor(private poly: ort.InferenceSession, private cross: ort.InferenceSession) {}
+  private constructor(private kernel: ort.InferenceSession, private cross: ort.InferenceSession) {}
 
   static async open(threads?: number): Promise<Float64Ops> {
     const opts: ort.InferenceSession.SessionOptions = threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {};
-    return new Float64Ops(await ort.InferenceSession.create(polySumsModel(), opts), await ort.InferenceSession.create(crossModel(), opts));
+    return new Float64Ops(await ort.InferenceSession.create(kernelSumModel(), opts), await ort.InferenceSession.create(crossModel(), opts));
   }
 
-  /** Cubic polynomial kernel sums over all pairs of rows: x [m, d], y [p, d], row-major. */
-  async polySums(x: Float64Array, m: number, y: Float64Array, p: number, d: number): Promise<PolySums> {
-    const out = await this.poly.run({
-      x: new ort.Tensor('float64', x, [m, d]),
-      y: new ort.Tensor('float64', y, [p, d]),
+  /** sum over all pairs of rows of k(a_i, b_j) = (a_i . b_j / d + 1)^3: a [m, d], b [p, d], row-major. */
+  async kernelSum(a: Float64Array, m: number, b: Float64Array, p: number, d: number): Promise<number> {
+    const out = await this.kernel.run({
+      a: new ort.Tensor('float64', a, [m, d]),
+      b: new ort.Tensor('float64', b, [p, d]),
       scale: new ort.Tensor('float64', Float64Array.of(1 / d), []),
     });
-    const v = (k: string) => (out[k].data as Float64Array)[0];
-    return { xx: v('sxx'), yy: v('syy'), xy: v('sxy') };
+    return (out.sum.data as Float64Array)[0];
   }
 
   /** x^T x, [d, d] row-major, for x [n, d] row-major. */
@@ -83,7 +71,7 @@ export class Float64Ops {
   }
 
   async release(): Promise<void> {
-    await this.poly.release();
+    await this.kernel.release();
     await this.cross.release();
   }
 }

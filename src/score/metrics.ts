@@ -111,23 +111,42 @@ function diagonalSum(x: Float64Array, m: number, d: number): number {
   return s;
 }
 
-/** Unbiased MMD^2 between two equal-sized sets of rows (torch-fidelity's mmd2). */
-async function mmd2(x: Float64Array, y: Float64Array, m: number, d: number, ops: Float64Ops): Promise<number> {
-  const s = await ops.polySums(x, m, y, m, d);
-  const xx = s.xx - diagonalSum(x, m, d);
-  const yy = s.yy - diagonalSum(y, m, d);
-  return (xx + yy) / (m * (m - 1)) - (2 * s.xy) / (m * m);
+/** sum over i != j of k(x_i, x_j) for m rows x. */
+async function withinSum(x: Float64Array, m: number, d: number, ops: Float64Ops): Promise<number> {
+  return (await ops.kernelSum(x, m, x, m, d)) - diagonalSum(x, m, d);
 }
 
-/** KID: mean and (population) standard deviation of MMD^2 over the subsets. */
-export async function kernelInceptionDistance(a: FeatureSet, b: FeatureSet, ops: Float64Ops, o: KidOptions = KID_DEFAULTS): Promise<{ mean: number; std: number; subsetSize: number }> {
+export interface Kid {
+  mean: number;
+  /** Population standard deviation over the subsets (numpy.std, as torch-fidelity). */
+  std: number;
+  subsetSize: number;
+  /** The second set's within-subset kernel sums, per subset: pass them back to skip that third of the work. */
+  withinB: number[];
+}
+
+/**
+ * KID: the unbiased MMD^2 of each pair of subsets (torch-fidelity's mmd2), mean and standard
+ * deviation. `withinB`, from an earlier call with the same second set and options, is reused.
+ */
+export async function kernelInceptionDistance(a: FeatureSet, b: FeatureSet, ops: Float64Ops, o: KidOptions = KID_DEFAULTS, withinB?: number[]): Promise<Kid> {
   if (a.d !== b.d) throw new Error(`KID: ${a.d} features against ${b.d}`);
-  const { size, pairs } = kidSubsets(a.n, b.n, o);
+  const { size: m, pairs } = kidSubsets(a.n, b.n, o);
+  const d = a.d;
   const values: number[] = [];
-  for (const [i, j] of pairs) values.push(await mmd2(rows(a, i), rows(b, j), size, a.d, ops));
+  const within: number[] = [];
+  for (let s = 0; s < pairs.length; s++) {
+    const x = rows(a, pairs[s][0]);
+    const y = rows(b, pairs[s][1]);
+    const yy = withinB?.length === pairs.length ? withinB[s] : await withinSum(y, m, d, ops);
+    within.push(yy);
+    const xx = await withinSum(x, m, d, ops);
+    const xy = await ops.kernelSum(x, m, y, m, d);
+    values.push((xx + yy) / (m * (m - 1)) - (2 * xy) / (m * m));
+  }
   const mean = values.reduce((s, v) => s + v, 0) / values.length;
   const std = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length);
-  return { mean, std, subsetSize: size };
+  return { mean, std, subsetSize: m, withinB: within };
 }
 
 /** exp(mean over samples of KL(p(y|x) || p(y))), p(y) the samples' mean; `p` is [n, k] row-major. */

@@ -18,7 +18,41 @@ import { moments, type FeatureSet, type Moments } from './metrics';
 
 const MAGIC = 'SSGANRF1';
 
-export interface Reference { features: FeatureSet; moments: Moments; cached: boolean }
+export interface Reference { features: FeatureSet; moments: Moments; cached: boolean; memo: Memo }
+
+/**
+ * Figures derived from the reference that do not change between runs, kept in a JSON file beside
+ * it: KID's within-subset kernel sums of the test split, and real-data floors by n and seed.
+ */
+export class Memo {
+  private data: { key: string; source: string; values: Record<string, unknown> };
+  private dirty = false;
+
+  constructor(private file: string, key: string, source: string, private warn: (line: string) => void) {
+    let d: Memo['data'] | undefined;
+    try { d = JSON.parse(fs.readFileSync(file, 'utf8')); } catch { d = undefined; }
+    this.data = d && d.key === key && d.source === source && d.values ? d : { key, source, values: {} };
+  }
+
+  get<T>(name: string): T | undefined {
+    return this.data.values[name] as T | undefined;
+  }
+
+  set(name: string, value: unknown): void {
+    this.data.values[name] = value;
+    this.dirty = true;
+  }
+
+  save(): void {
+    if (!this.dirty) return;
+    try {
+      writeFileAtomic(this.file, JSON.stringify(this.data));
+      this.dirty = false;
+    } catch (e) {
+      this.warn(`warning: could not write ${this.file} (${(e as Error).message}); figures will be recomputed next time`);
+    }
+  }
+}
 
 export function judgeDir(ds: Pick<Dataset, 'dir'>): string {
   return path.join(ds.dir, 'judge');
@@ -26,6 +60,15 @@ export function judgeDir(ds: Pick<Dataset, 'dir'>): string {
 
 export function referenceFile(ds: Pick<Dataset, 'dir'>, key: string): string {
   return path.join(judgeDir(ds), `reference-${key.slice(0, 24)}.bin`);
+}
+
+function memoFile(ds: Pick<Dataset, 'dir'>, key: string): string {
+  return referenceFile(ds, key).replace(/\.bin$/, '.json');
+}
+
+/** Removes a network's cached reference files (a judge being replaced). */
+export function removeReference(ds: Pick<Dataset, 'dir'>, key: string): void {
+  for (const f of [referenceFile(ds, key), memoFile(ds, key)]) fs.rmSync(f, { force: true });
 }
 
 /** What the cached features were computed from, besides the network. */
@@ -36,7 +79,7 @@ function source(ds: Dataset): string {
 
 interface Header { key: string; source: string; n: number; d: number }
 
-function read(file: string, key: string, src: string): Reference | undefined {
+function read(file: string, key: string, src: string): Omit<Reference, 'memo'> | undefined {
   let buf: Buffer;
   try { buf = fs.readFileSync(file); } catch { return undefined; }
   if (buf.length < 12 || buf.toString('latin1', 0, 8) !== MAGIC) return undefined;
@@ -55,7 +98,7 @@ function read(file: string, key: string, src: string): Reference | undefined {
   return { features: { data, n, d }, moments: { mean, cov, n, d }, cached: true };
 }
 
-function write(file: string, h: Header, r: Reference): void {
+function write(file: string, h: Header, r: Omit<Reference, 'memo'>): void {
   const json = Buffer.from(JSON.stringify(h), 'utf8');
   const start = Math.ceil((12 + json.length) / 8) * 8;
   const { n, d } = h;
@@ -82,15 +125,16 @@ export async function testReference(net: FeatureNet, ds: Dataset, ops: Float64Op
   if (ds.test.length < 2) throw new Error(`${ds.dir}: the test split holds ${ds.test.length} images; scoring compares against it and needs at least 2`);
   const file = referenceFile(ds, net.key);
   const src = source(ds);
+  const memo = new Memo(memoFile(ds, net.key), net.key, src, warn);
   const hit = read(file, net.key, src);
-  if (hit) return hit;
+  if (hit) return { ...hit, memo };
   const out = await datasetFeatures(net, ds, ds.test);
   const features: FeatureSet = { data: out.features, n: out.n, d: out.d };
-  const r: Reference = { features, moments: await moments(features, ops), cached: false };
+  const r = { features, moments: await moments(features, ops), cached: false };
   try {
     write(file, { key: net.key, source: src, n: out.n, d: out.d }, r);
   } catch (e) {
     warn(`warning: could not cache the test split's features in ${file} (${(e as Error).message}); they will be recomputed next time`);
   }
-  return r;
+  return { ...r, memo };
 }

@@ -92,7 +92,13 @@ export class Scorer {
     const ref = this.reference;
     if (set.d !== ref.features.d) throw new Error(`${set.d} features per image, but the reference has ${ref.features.d}`);
     const fid = frechetDistance(await moments(set, this.ops), ref.moments);
-    const kid = await kernelInceptionDistance(set, ref.features, this.ops, this.kidOptions);
+    const o = this.kidOptions;
+    const withinKey = `kid-within:${o.seed}:${o.subsets}:${Math.min(o.subsetSize, set.n, ref.features.n)}`;
+    const kid = await kernelInceptionDistance(set, ref.features, this.ops, o, ref.memo.get<number[]>(withinKey));
+    if (!ref.memo.get(withinKey)) {
+      ref.memo.set(withinKey, kid.withinB);
+      ref.memo.save();
+    }
     const p = out.probabilities;
     const cov = p && out.k ? classCoverage(p, out.n, out.k) : undefined;
     return {
@@ -111,8 +117,20 @@ export class Scorer {
   /**
    * The real-data floor: the same figures for min(n, train size) real training images (drawn by
    * `seed`), which the reference does not contain. A generator cannot be expected to do better.
+   * Kept beside the reference once computed (per n and seed).
    */
   async floor(n: number, seed: number): Promise<Scores> {
+    const o = this.kidOptions;
+    const key = `floor:${n}:${seed}:${o.seed}:${o.subsets}:${o.subsetSize}`;
+    const memo = this.reference.memo.get<Scores>(key);
+    if (memo) return memo;
+    const scores = await this.computeFloor(n, seed);
+    this.reference.memo.set(key, scores);
+    this.reference.memo.save();
+    return scores;
+  }
+
+  private async computeFloor(n: number, seed: number): Promise<Scores> {
     const train = Int32Array.from(this.dataset.train);
     const m = Math.min(n, train.length);
     const rng = new Random(seed);
