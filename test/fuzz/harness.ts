@@ -241,6 +241,7 @@ export function jsonFileArb(seed: unknown): fc.Arbitrary<{ bytes: Uint8Array; wh
 // ---------------------------------------------------------------------------------------------
 // The sandbox: a child process that runs targets (targets.ts) on inputs
 
+/** The sandbox's memory after a case: peak RSS against its idle peak, external (ArrayBuffer) memory against before the case. */
 export interface Mem { rssMiB: number; maxRssMiB: number; externalMiB: number; baseMaxRssMiB: number; baseExternalMiB: number }
 
 export type Outcome =
@@ -267,12 +268,23 @@ export class Sandbox {
   /** Cases in which the child died or hung (it is restarted for the next case). */
   restarts = 0;
 
+  private spillDir?: string;
+
   constructor(private readonly heapMiB = 1024) {}
+
+  /** Large byte inputs go through a file: a pipe moves hundreds of KiB slowly on a busy machine. */
+  private spill(input: Input): Input & { bytesFile?: string } {
+    if (!input.bytes || input.bytes.length < 64 * 1024) return input;
+    this.spillDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'ssgan-fuzz-in-'));
+    const bytesFile = path.join(this.spillDir, 'input.bin');
+    fs.writeFileSync(bytesFile, input.bytes);
+    return { ...input, bytes: undefined, bytesFile };
+  }
 
   private start(): Promise<ChildProcess> {
     this.stderr = '';
     const child = fork(path.join(__dirname, 'child.js'), [], {
-      execArgv: ['--expose-gc', `--max-old-space-size=${this.heapMiB}`],
+      execArgv: ['--expose-gc', `--max-old-space-size=${this.heapMiB}`, ...(process.env.SSGAN_FUZZ_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.SSGAN_FUZZ_PROF] : [])],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
@@ -313,13 +325,17 @@ export class Sandbox {
       }, timeoutMs);
       child.on('message', onMessage);
       child.once('exit', onExit);
-      child.send({ id, target, input });
+      child.send({ id, target, input: this.spill(input) });
     });
   }
 
   close(): void {
-    if (this.child && this.child.exitCode === null) this.child.kill('SIGKILL');
+    if (this.spillDir) fs.rmSync(this.spillDir, { recursive: true, force: true });
+    const child = this.child;
     this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (child.connected) child.disconnect(); // the sandbox exits when its channel closes
+    setTimeout(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); }, 5000).unref();
   }
 }
 

@@ -36,12 +36,12 @@ function summary(d: { images: Uint8Array; labels: Int32Array; h: number; w: numb
 /** Files of the input, as written by the sandbox, by name -> path. */
 const written = (input: Input, ctx: Ctx): Map<string, string> => new Map(Object.keys(input.files ?? {}).map((n) => [n, path.join(ctx.dir, n)]));
 
-/** Every path under `dir` (recursively), relative, with `@` marking symbolic links. */
+/** Every path under `dir` (recursively), relative, with a leading NUL marking symbolic links. */
 function tree(dir: string, rel = ''): string[] {
   const out: string[] = [];
   for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
     const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isSymbolicLink()) out.push(`@${r}`);
+    if (e.isSymbolicLink()) out.push(`\0${r}`);
     else if (e.isDirectory()) { out.push(`${r}/`); out.push(...tree(dir, r)); } else out.push(r);
   }
   return out;
@@ -82,7 +82,7 @@ export const TARGETS: Record<string, Target> = {
     try { written = extractTar(bytes!, out, name!); } catch (e) { error = e as Error; }
     // Whatever happened, nothing may exist outside out/, and nothing inside may be a link.
     const outside = [...tree(ctx.dir).filter((p) => p !== 'out/' && !p.startsWith('out/')), ...tree(ctx.root).filter((p) => !p.startsWith('case-'))];
-    const links = fs.existsSync(out) ? tree(out).filter((p) => p.startsWith('@')) : [];
+    const links = fs.existsSync(out) ? tree(out).filter((p) => p.startsWith('\0')) : [];
     if (outside.length || links.length) return { escaped: outside, links };
     if (error) throw error;
     return { written };

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { maybeGunzip } from './inflate';
+import { oneLine, quoted } from './messages';
 
 export const MAX_MEMBER_BYTES = 4 * 2 ** 30; // larger than any dataset file ssgan reads
 
@@ -17,19 +18,20 @@ function field(h: Uint8Array, off: number, len: number): string {
 }
 
 function octal(h: Uint8Array, off: number, len: number, member: string, file: string): number {
-  if (h[off] & 0x80) throw new Error(`${file}: member "${member}" uses a base-256 size (over 8 GiB); refused`);
-  const s = field(h, off, len).trim();
-  const n = s === '' ? 0 : parseInt(s, 8);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${file}: member "${member}" has a bad size field`);
-  return n;
+  if (h[off] & 0x80) throw new Error(`${file}: member ${quoted(member)} uses a base-256 size (over 8 GiB); refused`);
+  // Octal digits, padded with leading spaces and ended by NULs or spaces (what tar writers emit).
+  const s = Buffer.from(h.subarray(off, off + len)).toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  if (!/^[0-7]*$/.test(s)) throw new Error(`${file}: member ${quoted(member)} has a bad size field ${quoted(s)}`);
+  return s === '' ? 0 : parseInt(s, 8);
 }
 
 /** Normalises a member path and refuses anything that would land outside the extraction root. */
 export function safeMemberPath(name: string, file: string): string {
   const clean = name.replace(/\\/g, '/');
-  if (clean.startsWith('/') || /^[a-zA-Z]:/.test(clean)) throw new Error(`${file}: member "${name}" has an absolute path; refused`);
+  if (clean.includes('\0')) throw new Error(`${file}: member ${quoted(name)} has a NUL in its path; refused`);
+  if (clean.startsWith('/') || /^[a-zA-Z]:/.test(clean)) throw new Error(`${file}: member ${quoted(name)} has an absolute path; refused`);
   const parts = clean.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.some((p) => p === '..')) throw new Error(`${file}: member "${name}" would land outside the target directory; refused`);
+  if (parts.some((p) => p === '..')) throw new Error(`${file}: member ${quoted(name)} would land outside the target directory; refused`);
   return parts.join('/');
 }
 
@@ -49,12 +51,13 @@ export function* readTar(archive: Uint8Array, file = 'tar archive'): Generator<T
     if (h.every((b) => b === 0)) return; // end-of-archive marker
     if (!checksumOk(h)) throw new Error(`${file}: corrupt tar header at byte ${pos}`);
     const prefix = field(h, 345, 155);
-    const rawName = longName ?? (prefix && field(h, 257, 6).startsWith('ustar') ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100));
+    // The prefix field exists in POSIX ustar ("ustar\0"); old GNU headers ("ustar  ") keep times there.
+    const rawName = longName ?? (prefix && field(h, 257, 6) === 'ustar' ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100));
     longName = undefined;
     const size = octal(h, 124, 12, rawName, file);
-    if (size > MAX_MEMBER_BYTES) throw new Error(`${file}: member "${rawName}" is ${size} bytes, over the ${MAX_MEMBER_BYTES}-byte limit; refused`);
+    if (size > MAX_MEMBER_BYTES) throw new Error(`${file}: member ${quoted(rawName)} is ${size} bytes, over the ${MAX_MEMBER_BYTES}-byte limit; refused`);
     const dataStart = pos + 512;
-    if (dataStart + size > buf.length) throw new Error(`${file}: member "${rawName}" is truncated`);
+    if (dataStart + size > buf.length) throw new Error(`${file}: member ${quoted(rawName)} is truncated`);
     const data = buf.subarray(dataStart, dataStart + size);
     pos = dataStart + Math.ceil(size / 512) * 512;
     const type = String.fromCharCode(h[156] || 0x30);
@@ -65,8 +68,8 @@ export function* readTar(archive: Uint8Array, file = 'tar archive'): Generator<T
       continue;
     }
     if (type === 'g') continue; // global pax header: metadata only
-    if (type === '1' || type === '2') throw new Error(`${file}: member "${rawName}" is a ${type === '1' ? 'hard' : 'symbolic'} link; links are refused`);
-    if (type !== '0' && type !== '7' && type !== '5') throw new Error(`${file}: member "${rawName}" has type '${type}' (not a regular file or directory); refused`);
+    if (type === '1' || type === '2') throw new Error(`${file}: member ${quoted(rawName)} is a ${type === '1' ? 'hard' : 'symbolic'} link; links are refused`);
+    if (type !== '0' && type !== '7' && type !== '5') throw new Error(`${file}: member ${quoted(rawName)} has type ${quoted(type)} (not a regular file or directory); refused`);
     const name = safeMemberPath(rawName, file);
     if (name === '') continue;
     yield { name, type: type === '5' ? 'dir' : 'file', data };
@@ -80,10 +83,15 @@ export function extractTar(archive: Uint8Array, target: string, file = 'tar arch
   const written: string[] = [];
   for (const e of entries) {
     const dest = path.resolve(root, e.name);
-    if (dest !== root && !dest.startsWith(root + path.sep)) throw new Error(`${file}: member "${e.name}" would land outside ${target}; refused`);
-    if (e.type === 'dir') { fs.mkdirSync(dest, { recursive: true }); continue; }
-    fs.mkdirSync(path.dirname(dest), { recursive: true });
-    fs.writeFileSync(dest, e.data, { flag: 'wx' }); // never follow or overwrite something already there
+    if (dest !== root && !dest.startsWith(root + path.sep)) throw new Error(`${file}: member ${quoted(e.name)} would land outside ${target}; refused`);
+    try {
+      if (e.type === 'dir') { fs.mkdirSync(dest, { recursive: true }); continue; }
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.writeFileSync(dest, e.data, { flag: 'wx' }); // never follow or overwrite something already there
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'something is already there (a repeated member?)' : oneLine((err as Error).message);
+      throw new Error(`${file}: cannot extract member ${quoted(e.name)} to ${target} (${why})`);
+    }
     written.push(e.name);
   }
   return written;
