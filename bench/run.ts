@@ -10,6 +10,7 @@
  *                      run side by side): test errors by epoch; DECAY_START = --lr-decay-start
  *   cifar [STEPS]      import CIFAR-10 (JPEG), train STEPS (2000) steps, evaluate; paper-cifar s/epoch
  *   curves FILE|DIR... few-label learning curves side by side (train dirs or bench/results/cpu/*.jsonl)
+ *   score [CKPT]       ssgan score on 10,000 MNIST samples, cold and warm, with the judge and the real-data floor
  * With no NAME: speed, memory, load, eval.
  */
 import * as fs from 'node:fs';
@@ -17,6 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { figure, median, PYTHON, requireFile, ROOT, run, SHARED, ssgan } from './common';
 import { curves } from './curves';
+import { scoreBench } from './score';
 
 const THREADS = String(os.availableParallelism());
 
@@ -123,6 +125,7 @@ function main(): void {
     ssl: () => ssl(Number(a ?? 100), Number(b ?? 1), Number(c ?? b ?? 1), d === undefined ? undefined : Number(d)),
     cifar: () => cifar(Number(a ?? 2000)),
     curves: () => curves([a, b, c, d, ...rest].filter((x) => x !== undefined)),
+    score: () => scoreBench(ensureMnist, a),
   };
   const names = name ? [name] : ['speed', 'memory', 'load', 'eval'];
   for (const n of names) {

@@ -1,0 +1,138 @@
+/**
+ * `ssgan score` end to end on the seed-h5 fixture (240 MNIST digits), through the real judge
+ * (trained supervised-only by ssgan's own trainer, exported, run in onnxruntime): real held-out
+ * digits score better than a generator collapsed on purpose; the judge and the test split's
+ * features are saved beside the dataset, reused, and rebuilt by --train-judge; bad input fails
+ * with one line naming the flag.
+ */
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadDataset, type Dataset } from '../../src/data/dataset';
+import { loadH5wasm } from '../../src/data/hdf5/h5wasm';
+import { exportOnnx } from '../../src/export/export';
+import { buildModel, modelConfigFor } from '../../src/native/build';
+import { trainJudge, type Judge } from '../../src/score/judge';
+import { scoreSamples } from '../../src/score/score';
+import { train } from '../../src/train/session';
+import { ADDON_FILE } from '../export/helpers/reference';
+import { captureStream, fixtureCopy, smallConfig } from '../helpers/train-fixture';
+import { oneLine, ssgan } from '../helpers/ssgan';
+
+const haveAddon = fs.existsSync(ADDON_FILE);
+/** Enough for the fixture's judge to tell most of its 48 test digits apart in a few seconds. */
+const JUDGE_STEPS = 150;
+
+async function writeImages(file: string, images: Uint8Array, n: number, ds: Dataset): Promise<void> {
+  const h5 = await loadH5wasm();
+  const f = new h5.File(file, 'w');
+  f.create_dataset({ name: 'image', data: images, shape: [n, ds.h, ds.w, ds.c], dtype: '<B' });
+  f.close();
+}
+
+function pick(ds: Dataset, indices: ArrayLike<number>): Uint8Array {
+  const per = ds.h * ds.w * ds.c;
+  const out = new Uint8Array(indices.length * per);
+  for (let i = 0; i < indices.length; i++) out.set(ds.images.subarray(indices[i] * per, (indices[i] + 1) * per), i * per);
+  return out;
+}
+
+async function scoreJson(args: string[]): Promise<{ samples: Record<string, number>; floor: Record<string, number> | null; [k: string]: unknown }> {
+  const r = await ssgan(['score', ...args, '--json', '--threads', '2']);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+describe('ssgan score on the seed-h5 fixture', { skip: haveAddon ? false : `needs the addon (${ADDON_FILE}): npm run build:native` }, () => {
+  let dir: string;
+  let ds: Dataset;
+  let judge: Judge;
+  let realH5: string;
+  let collapsedOnnx: string;
+
+  before(async () => {
+    dir = fixtureCopy();
+    ds = await loadDataset(dir);
+    const log = captureStream();
+    judge = await trainJudge(ds, { steps: JUDGE_STEPS, threads: 2, out: log.stream });
+    assert.match(log.text(), /supervised only/);
+    // Real digits the reference (the test split) does not hold: training images.
+    realH5 = path.join(dir, '..', 'real.h5');
+    await writeImages(realH5, pick(ds, ds.train), ds.train.length, ds);
+    // A generator collapsed on purpose: its first layer's weights are zero, so G(z) is one image for every z.
+    const config = smallConfig(dir, { threads: 2 });
+    const built = buildModel(config, modelConfigFor(config, ds));
+    const w = await built.model.weights();
+    w['G.fc.weight'].data.fill(0);
+    const files = await exportOnnx({ desc: built.desc, weights: w, outDir: path.join(dir, '..', 'collapsed'), meta: { dataset: ds.name, classNames: ds.classNames, step: 0, producerName: 'ssgan', producerVersion: 'test' } });
+    collapsedOnnx = files.generator;
+  });
+  after(() => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));
+
+  it('the judge: classifier.onnx with features beside judge.json, its accuracy measured on the test split', () => {
+    const info = JSON.parse(fs.readFileSync(path.join(dir, 'judge', 'judge.json'), 'utf8'));
+    assert.equal(info.testExamples, ds.test.length);
+    assert.equal(info.trainExamples, ds.train.length);
+    assert.equal(info.steps, JUDGE_STEPS);
+    assert.ok(info.testAccuracy >= 0.7, `judge test accuracy ${info.testAccuracy}`);
+    assert.match(info.command, /ssgan score .*--train-judge/);
+    assert.deepEqual(info, judge.info);
+  });
+
+  it('real held-out digits score better than a collapsed generator: lower FID and KID, every class covered', async () => {
+    const n = String(ds.train.length);
+    const real = await scoreJson(['--images', realH5, '--dataset-dir', dir, '--n', n]);
+    const collapsed = await scoreJson(['--onnx', collapsedOnnx, '--dataset-dir', dir, '--n', n]);
+    assert.equal(real.samples.n, ds.train.length);
+    assert.ok(real.samples.fid < collapsed.samples.fid / 3, `FID real ${real.samples.fid} vs collapsed ${collapsed.samples.fid}`);
+    assert.ok(real.samples.kid < collapsed.samples.kid / 3, `KID real ${real.samples.kid} vs collapsed ${collapsed.samples.kid}`);
+    assert.equal(real.samples.classesCovered, ds.k);
+    assert.equal(collapsed.samples.classesCovered, 1);
+    assert.equal(collapsed.samples.largestClassShare, 1);
+    assert.ok(Math.abs(collapsed.samples.inceptionScore - 1) < 1e-6, `one image for all z: inception score ${collapsed.samples.inceptionScore}`);
+    assert.ok(real.samples.inceptionScore > 3, `real digits: inception score ${real.samples.inceptionScore}`);
+    // All the training images are the floor's images too: the same figures.
+    assert.ok(real.floor);
+    assert.ok(Math.abs(real.floor.fid - real.samples.fid) < 1e-9 * Math.max(1, real.samples.fid));
+    assert.equal((real.features as { kind: string }).kind, 'judge');
+
+    // The library call the training loop uses gives the same figures for the same images.
+    const lib = await scoreSamples(pick(ds, ds.train), ds.train.length, ds, { threads: 2 });
+    assert.ok(Math.abs(lib.fid - real.samples.fid) < 1e-9 * real.samples.fid && Math.abs(lib.kid - real.samples.kid) < 1e-12);
+  });
+
+  it('a checkpoint: samples drawn through its generator, the dataset it was trained on by default', async () => {
+    const run = await train(smallConfig(dir, { maxTrainingSteps: 2, outputSaveStep: 2, trainDir: path.join(dir, '..', 'gan') }), captureStream().stream);
+    const r = await scoreJson(['--checkpoint', run.checkpoint, '--n', '64', '--no-floor']);
+    assert.deepEqual(r.source, { kind: 'checkpoint', path: run.checkpoint, step: 2, seed: 0 });
+    assert.equal((r.dataset as { dir: string }).dir, dir);
+    assert.equal(r.samples.n, 64);
+    assert.equal(r.floor, null);
+    assert.ok(Number.isFinite(r.samples.fid) && r.samples.fid > 0);
+  });
+
+  it('the test split\'s features are cached beside the judge and dropped when --train-judge rebuilds it', async () => {
+    const cached = () => fs.readdirSync(path.join(dir, 'judge')).filter((f) => f.startsWith('reference-')).sort();
+    const before = cached();
+    assert.equal(before.length, 2, `the reference's features and its memo: ${before}`);
+    const r = await ssgan(['score', '--dataset-dir', dir, '--train-judge', '--judge-steps', '20', '--threads', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /judge .*classifier\.onnx: test accuracy [\d.]+% on 48 images/);
+    assert.deepEqual(cached(), [], 'the old judge\'s cache is gone');
+    const info = JSON.parse(fs.readFileSync(path.join(dir, 'judge', 'judge.json'), 'utf8'));
+    assert.equal(info.steps, 20);
+  });
+
+  it('bad input: one line naming the flag and the fix, non-zero exit', async () => {
+    const fails = async (args: string[], re: RegExp) => assert.match(oneLine(await ssgan(['score', ...args])), re);
+    await fails(['--dataset-dir', dir], /^ssgan score: nothing to score: pass --checkpoint .*--onnx .*--images /);
+    await fails(['--images', path.join(dir, 'none.h5'), '--dataset-dir', dir], /^ssgan score: --images .*none\.h5: no such file \(write one with: ssgan sample --out/);
+    await fails(['--images', realH5], /^ssgan score: --images .*: name the dataset the images imitate with --dataset NAME or --dataset-dir DIR/);
+    await fails(['--images', realH5, '--onnx', collapsedOnnx, '--dataset-dir', dir], /pass exactly one of --checkpoint/);
+    await fails(['--images', realH5, '--dataset-dir', dir, '--features', collapsedOnnx], /--features .*: also name its features output with --features-output NAME/);
+    await fails(['--images', realH5, '--dataset-dir', dir, '--features', collapsedOnnx, '--features-output', 'x'], /--features .*generator\.onnx: has no output x \(its outputs: image\)/);
+    await fails(['--images', realH5, '--dataset-dir', dir, '--n', '1'], /--n 1: scoring needs at least 2 images/);
+    await fails(['--images', collapsedOnnx, '--dataset-dir', dir], /--images .*: not a readable HDF5 file/);
+  });
+});
