@@ -51,7 +51,7 @@ async function fromCheckpoint(p: string, n: number, seed: number, threads?: numb
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ssgan-score-'));
   try {
     const file = path.join(tmp, 'generator.onnx');
-    writeFileAtomic(file, encodeModel(generatorModel(ck.desc, checkpointWeights(ck), checkpointExportMeta(ck))));
+    writeFileAtomic(file, encodeModel(generatorModel(ck.desc, await checkpointWeights(ck), checkpointExportMeta(ck))));
     const gen = await OnnxGenerator.open(file, { threads });
     try {
       const s = await generate(gen, n, seed);
