@@ -72,6 +72,7 @@ export const TARGETS: Record<string, Target> = {
     const vars = parseMat5(bytes!, name);
     return [...vars.values()].map((v) => ({ name: v.name, className: v.className, dims: v.dims, length: v.data.length }));
   },
+  'mat5-limit': ({ bytes, name, args }) => [...parseMat5(bytes!, name, (args as { limit: number }).limit).keys()],
   svhn: ({ bytes, name }) => summary(svhnFromMat(bytes!, name)),
   'svhn-build': (input, ctx) => summary(SVHN.build(written(input, ctx))),
   tar: ({ bytes, name }) => [...readTar(bytes!, name)].map((e) => ({ name: e.name, type: e.type, size: e.data.length, data: sha(e.data) })),

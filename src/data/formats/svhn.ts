@@ -1,13 +1,14 @@
 // SVHN cropped digits (train_32x32.mat / test_32x32.mat): X uint8 [32,32,3,N] column-major, y [N,1]
 // with 1..10 where 10 stands for digit 0.
 import { parseMat5 } from './mat5';
+import { quoted } from './messages';
 
 export function svhnFromMat(buf: Uint8Array, file = 'SVHN .mat'): { images: Uint8Array; labels: Int32Array; h: number; w: number; c: number } {
   const vars = parseMat5(buf, file);
   const X = vars.get('X');
   const y = vars.get('y');
-  if (!X || !y) throw new Error(`${file}: expected variables X and y, found ${[...vars.keys()].join(', ') || 'none'}`);
-  if (X.className !== 'uint8' || X.dims.length !== 4) throw new Error(`${file}: X is ${X.className} [${X.dims}], expected uint8 [H, W, C, N]`);
+  if (!X || !y) throw new Error(`${file}: expected variables X and y, found ${[...vars.keys()].map((k) => quoted(k)).join(', ') || 'none'}`);
+  if (X.className !== 'uint8' || X.dims.length !== 4 || X.dims.includes(0)) throw new Error(`${file}: X is ${X.className} [${X.dims}], expected uint8 [H, W, C, N]`);
   const [h, w, c, n] = X.dims;
   if (y.data.length !== n) throw new Error(`${file}: y has ${y.data.length} labels for ${n} images`);
   const images = new Uint8Array(n * h * w * c);
