@@ -5,15 +5,18 @@
  */
 import { describeModel } from '../src/model/describe';
 import { createModel, native } from '../src/native/addon';
+import { nativeOptions } from '../src/native/build';
+import { DEFAULTS } from '../src/config';
 
 async function main(): Promise<void> {
   const [h, c, bs, steps, threads] = process.argv.slice(2).map(Number);
   native().setThreads(threads);
   const k = 10;
   const desc = describeModel({ model: 'seed', h, w: h, c, k, nz: 128, normType: 'batch', deconvType: 'bilinear', loss: 'seed' });
-  const m = createModel(desc, { lrG: 1e-4, lrD: 1e-4, beta1: 0.5, clipNorm: 20, seed: 0, device: 'cpu', loss: 'seed', gLoss: 'seed', alpha: 0.9, emaDecay: 0 });
+  const m = createModel(desc, nativeOptions({ ...DEFAULTS, seed: 0 }, 'cpu'));
   const batch = { images: Uint8Array.from({ length: bs * h * h * c }, (_, i) => (i * 2654435761) >>> 24), labels: Int32Array.from({ length: bs }, (_, i) => i % k), n: bs };
-  const step = (s: number) => (s % 2 ? m.trainGenerator(batch, 10) : m.trainDiscriminator(batch, null));
+  // The seed recipe: even steps update D on the labeled batch, odd steps G (with the reconstruction term).
+  const step = (s: number) => m.step(s, s % 2 ? { generatorReal: batch } : { labeled: batch });
   for (let s = 0; s < 4; s++) await step(s);
   const t0 = process.hrtime.bigint();
   for (let s = 0; s < steps; s++) await step(s);

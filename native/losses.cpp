@@ -34,6 +34,8 @@ torch::Tensor seedGeneratorLoss(const torch::Tensor& fakeLogits) {
   return F::logsigmoid(fakeLogits.select(1, fakeLogits.size(1) - 1)).mean();
 }
 
+torch::Tensor nonSaturatingGeneratorLoss(const torch::Tensor& fakeLogits) { return -logRealProb(fakeLogits).mean(); }
+
 torch::Tensor supervisedLoss(const torch::Tensor& logits, const torch::Tensor& labels) {
   return F::cross_entropy(realLogits(logits), labels);
 }

@@ -20,6 +20,9 @@ torch::Tensor logFakeProb(const torch::Tensor& logits);
 // Seed generator adversarial term: mean(log(sigmoid(fake-class logit))).
 torch::Tensor seedGeneratorLoss(const torch::Tensor& fakeLogits);
 
+// Non-saturating generator loss on the K + 1 softmax: -mean(log D(G(z))), D(x) = 1 - p(generated | x).
+torch::Tensor nonSaturatingGeneratorLoss(const torch::Tensor& fakeLogits);
+
 // Improved-GAN supervised cross-entropy over the K real classes.
 torch::Tensor supervisedLoss(const torch::Tensor& logits, const torch::Tensor& labels);
 // Improved-GAN unsupervised loss: -E log D(x) - E log(1 - D(G(z))), halved as the paper's code did.

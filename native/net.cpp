@@ -8,7 +8,7 @@ namespace {
 // so their output channel is dim 1; conv and dense weights have it in dim 0.
 torch::Tensor normDims(const LayerSpec& l, const torch::Tensor& v) {
   std::vector<int64_t> dims;
-  int64_t outDim = l.op == "deconv" ? 1 : 0;
+  int64_t outDim = l.op == Op::Deconv ? 1 : 0;
   for (int64_t d = 0; d < v.dim(); ++d)
     if (d != outDim) dims.push_back(d);
   return v.norm(2, dims, /*keepdim=*/true);
@@ -16,7 +16,7 @@ torch::Tensor normDims(const LayerSpec& l, const torch::Tensor& v) {
 
 torch::Tensor gainShape(const LayerSpec& l, const torch::Tensor& g, int64_t dim) {
   std::vector<int64_t> shape(dim, 1);
-  shape[l.op == "deconv" ? 1 : 0] = -1;
+  shape[l.op == Op::Deconv ? 1 : 0] = -1;
   return g.view(shape);
 }
 
@@ -29,11 +29,11 @@ NetImpl::NetImpl(std::vector<LayerSpec> layers, torch::Generator gen) : layers_(
     const auto& l = layers_[i];
     auto& p = params_[i];
     auto holder = std::make_shared<torch::nn::Module>();
-    if (l.op == "conv" || l.op == "deconv" || l.op == "dense") {
+    if (l.op == Op::Conv || l.op == Op::Deconv || l.op == Op::Dense) {
       std::vector<int64_t> shape;
       int64_t fanIn;
-      if (l.op == "dense") { shape = {l.outC, l.inC}; fanIn = l.inC; }
-      else if (l.op == "conv") { shape = {l.outC, l.inC, l.k, l.k}; fanIn = l.inC * l.k * l.k; }
+      if (l.op == Op::Dense) { shape = {l.outC, l.inC}; fanIn = l.inC; }
+      else if (l.op == Op::Conv) { shape = {l.outC, l.inC, l.k, l.k}; fanIn = l.inC * l.k * l.k; }
       else { shape = {l.inC, l.outC, l.k, l.k}; fanIn = l.outC * l.k * l.k; }  // PyTorch's fan-in for [in, out, k, k]
       // PyTorch's default initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases.
       double bound = 1.0 / std::sqrt(static_cast<double>(fanIn));
@@ -53,12 +53,12 @@ NetImpl::NetImpl(std::vector<LayerSpec> layers, torch::Generator gen) : layers_(
         p.weight = holder->register_parameter("weight", w);
       }
       p.bias = holder->register_parameter("bias", b);
-    } else if (l.op == "norm") {
-      if (l.affine) p.weight = holder->register_parameter("weight", torch::ones({l.inC}));
-      if (l.affine || l.shift) p.bias = holder->register_parameter("bias", torch::zeros({l.inC}));
-      if (l.kind == "batch") {
-        p.runningMean = holder->register_buffer("running_mean", torch::zeros({l.inC}));
-        p.runningVar = holder->register_buffer("running_var", torch::ones({l.inC}));
+    } else if (l.op == Op::Norm) {
+      if (l.affine) p.weight = holder->register_parameter("weight", torch::ones({l.ch}));
+      if (l.affine || l.shift) p.bias = holder->register_parameter("bias", torch::zeros({l.ch}));
+      if (l.norm == NormKind::Batch) {
+        p.runningMean = holder->register_buffer("running_mean", torch::zeros({l.ch}));
+        p.runningVar = holder->register_buffer("running_var", torch::ones({l.ch}));
       }
     } else {
       continue;
@@ -76,8 +76,8 @@ torch::Tensor NetImpl::weightOf(size_t i) {
 
 torch::Tensor NetImpl::linearOp(size_t i, const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
   const auto& l = layers_[i];
-  if (l.op == "conv") return torch::conv2d(x, w, b, l.stride, l.pad);
-  if (l.op == "deconv") return torch::conv_transpose2d(x, w, b, l.stride, l.pad, l.outPad);
+  if (l.op == Op::Conv) return torch::conv2d(x, w, b, l.stride, l.pad);
+  if (l.op == Op::Deconv) return torch::conv_transpose2d(x, w, b, l.stride, l.pad, l.outPad);
   return torch::linear(x, w, b);
 }
 
@@ -99,57 +99,63 @@ void NetImpl::initFromData(size_t i, const torch::Tensor& x) {
 
 torch::Tensor NetImpl::layerForward(size_t i, torch::Tensor x, const Pass& pass) {
   const auto& l = layers_[i];
-  const std::string& op = l.op;
-  if (op == "conv" || op == "deconv" || op == "dense") {
-    if (pass.dataInit && l.weightNorm && l.fromData) initFromData(i, x);
-    return linearOp(i, x, weightOf(i), params_[i].bias);
-  } else if (op == "norm") {
-    const auto& p = params_[i];
-    const auto &w = p.weight, &b = p.bias;
-    if (l.kind == "instance")
-      return torch::instance_norm(x, w, b, {}, {}, true, l.momentum, l.eps, false);
-    if (!pass.train)
-      return torch::batch_norm(x, w, b, p.runningMean, p.runningVar, false, l.momentum, l.eps, false);
-    if (pass.updateStats)
-      return torch::batch_norm(x, w, b, p.runningMean, p.runningVar, true, l.momentum, l.eps, false);
-    // Generated batches: normalise with their own statistics, leave the running ones alone.
-    return torch::batch_norm(x, w, b, {}, {}, true, l.momentum, l.eps, false);
-  } else if (op == "act") {
-    if (l.fn == "lrelu") return torch::leaky_relu(x, l.slope);
-    if (l.fn == "relu") return torch::relu(x);
-    if (l.fn == "tanh") return torch::tanh(x);
-    if (l.fn == "sigmoid") return torch::sigmoid(x);
-    if (l.fn == "softplus") return torch::softplus(x);
-    throw std::runtime_error("unknown activation '" + l.fn + "'");
-  } else if (op == "resize") {
-    std::vector<int64_t> size = {static_cast<int64_t>(x.size(2) * l.scale), static_cast<int64_t>(x.size(3) * l.scale)};
-    if (l.mode == "nearest") return torch::upsample_nearest2d(x, size);
-    return torch::upsample_bilinear2d(x, size, /*align_corners=*/false);
-  } else if (op == "resizeTo") {
-    return torch::upsample_bilinear2d(x, {l.h, l.w}, /*align_corners=*/false);
-  } else if (op == "reshape") {
-    std::vector<int64_t> shape = {x.size(0)};
-    shape.insert(shape.end(), l.shape.begin(), l.shape.end());
-    return x.reshape(shape);
-  } else if (op == "flatten") {
-    return x.flatten(1);
-  } else if (op == "meanHW") {
-    return x.mean({2, 3});
-  } else if (op == "affine") {
-    return x * l.mul + l.add;
-  } else if (op == "noise") {
-    if (!pass.train || l.std == 0) return x;
-    auto n = x.device().is_cpu() ? torch::randn(x.sizes(), gen_, x.options()) : torch::randn_like(x);
-    return x + n * l.std;
-  } else if (op == "dropout") {
-    if (!pass.train || l.p == 0) return x;
-    auto keep = torch::empty_like(x);
-    if (x.device().is_cpu()) keep.bernoulli_(1 - l.p, gen_); else keep.bernoulli_(1 - l.p);
-    return x * keep / (1 - l.p);
-  } else if (op == "zeroLogit") {
-    return torch::cat({x, torch::zeros({x.size(0), 1}, x.options())}, 1);
+  switch (l.op) {
+    case Op::Conv:
+    case Op::Deconv:
+    case Op::Dense:
+      if (pass.dataInit && l.weightNorm && l.fromData) initFromData(i, x);
+      return linearOp(i, x, weightOf(i), params_[i].bias);
+    case Op::Norm: {
+      const auto& p = params_[i];
+      const auto &w = p.weight, &b = p.bias;
+      if (l.norm == NormKind::Instance) return torch::instance_norm(x, w, b, {}, {}, true, l.momentum, l.eps, false);
+      if (!pass.train) return torch::batch_norm(x, w, b, p.runningMean, p.runningVar, false, l.momentum, l.eps, false);
+      if (pass.updateStats) return torch::batch_norm(x, w, b, p.runningMean, p.runningVar, true, l.momentum, l.eps, false);
+      // Generated batches: normalise with their own statistics, leave the running ones alone.
+      return torch::batch_norm(x, w, b, {}, {}, true, l.momentum, l.eps, false);
+    }
+    case Op::Act:
+      switch (l.act) {
+        case Act::LeakyRelu: return torch::leaky_relu(x, l.slope);
+        case Act::Relu: return torch::relu(x);
+        case Act::Tanh: return torch::tanh(x);
+        case Act::Sigmoid: return torch::sigmoid(x);
+        case Act::Softplus: return torch::softplus(x);
+      }
+      break;
+    case Op::Resize: {
+      std::vector<int64_t> size = {static_cast<int64_t>(x.size(2) * l.scale), static_cast<int64_t>(x.size(3) * l.scale)};
+      if (l.mode == ResizeMode::Nearest) return torch::upsample_nearest2d(x, size);
+      return torch::upsample_bilinear2d(x, size, /*align_corners=*/false);
+    }
+    case Op::ResizeTo:
+      return torch::upsample_bilinear2d(x, {l.h, l.w}, /*align_corners=*/false);
+    case Op::Reshape: {
+      std::vector<int64_t> shape = {x.size(0)};
+      shape.insert(shape.end(), l.shape.begin(), l.shape.end());
+      return x.reshape(shape);
+    }
+    case Op::Flatten:
+      return x.flatten(1);
+    case Op::MeanHW:
+      return x.mean({2, 3});
+    case Op::Affine:
+      return x * l.mul + l.add;
+    case Op::Noise: {
+      if (!pass.train || l.std == 0) return x;
+      auto n = x.device().is_cpu() ? torch::randn(x.sizes(), gen_, x.options()) : torch::randn_like(x);
+      return x + n * l.std;
+    }
+    case Op::Dropout: {
+      if (!pass.train || l.p == 0) return x;
+      auto keep = torch::empty_like(x);
+      if (x.device().is_cpu()) keep.bernoulli_(1 - l.p, gen_); else keep.bernoulli_(1 - l.p);
+      return x * keep / (1 - l.p);
+    }
+    case Op::ZeroLogit:
+      return torch::cat({x, torch::zeros({x.size(0), 1}, x.options())}, 1);
   }
-  throw std::runtime_error("unknown layer op '" + op + "'");
+  throw std::logic_error("layer " + std::to_string(i) + ": unhandled op");
 }
 
 torch::Tensor NetImpl::forward(torch::Tensor x, const Pass& pass) {

@@ -6,13 +6,29 @@
 
 namespace ssgan {
 
-// How a forward pass treats batch norm, noise and dropout.
+// How a forward pass treats batch norm, noise and dropout; built by name: Pass::real().
 struct Pass {
   bool train = true;         // batch statistics, noise and dropout on
   bool updateStats = true;   // batch norm running statistics follow this batch (real data only)
   int64_t captureAt = -1;    // index of the layer whose flattened output goes to *features
   torch::Tensor* features = nullptr;
   bool dataInit = false;     // set weight-normalised layers' gain and bias from this batch
+
+  // Training on real images: batch statistics, and the running ones follow them.
+  static Pass real() { return {}; }
+  // Training on generated images: their own batch statistics, the running ones left alone.
+  static Pass generated() { return {true, false}; }
+  // Inference: running statistics, no noise or dropout.
+  static Pass inference() { return {false, false}; }
+  // The weight-normalised layers' data-dependent initialisation from this (real) batch.
+  static Pass initialisation() { return {true, true, -1, nullptr, true}; }
+  // This pass, also copying layer `layer`'s flattened output to *out.
+  Pass capturing(int64_t layer, torch::Tensor* out) const {
+    Pass p = *this;
+    p.captureAt = layer;
+    p.features = out;
+    return p;
+  }
 };
 
 class NetImpl : public torch::nn::Module {

@@ -1,5 +1,7 @@
-// The model description as the addon receives it: plain structs mirroring src/model/layers.ts.
-// binding.cpp fills them from JS objects; nothing here knows about Node.
+// The model description and training options as the addon receives them: plain structs mirroring
+// src/model/layers.ts and src/native/addon.ts. TypeScript owns every default and every check and
+// hands over a complete description; convert.cpp reads it strictly and turns every string into an
+// enum here, once, so nothing on the training path compares strings.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -7,22 +9,34 @@
 
 namespace ssgan {
 
+enum class Op { Conv, Deconv, Dense, Norm, Act, Resize, ResizeTo, Reshape, Flatten, MeanHW, Affine, Noise, Dropout, ZeroLogit };
+enum class Act { LeakyRelu, Relu, Tanh, Sigmoid, Softplus };
+enum class NormKind { Batch, Instance };
+enum class ResizeMode { Bilinear, Nearest };
+
 struct LayerSpec {
-  std::string op;    // conv | deconv | dense | norm | act | resize | resizeTo | reshape | flatten
-                     // | meanHW | affine | noise | dropout | zeroLogit
-  std::string name;  // parametrised layers only
-  std::string fn;    // act: lrelu | relu | tanh | sigmoid | softplus
-  std::string kind;  // norm: batch | instance
-  std::string mode;  // resize: bilinear | nearest
-  int64_t inC = 0, outC = 0, k = 0, stride = 1, pad = 0, outPad = 0;
-  int64_t h = 0, w = 0;
-  bool weightNorm = false, affine = false, shift = false;  // norm: scale and shift, or a shift alone
+  Op op = Op::Flatten;
+  std::string name;  // parametrised layers only (their tensors are `<name>.<param>`)
+  // conv | deconv | dense: channels (features for dense), kernel, stride, padding.
+  int64_t inC = 0, outC = 0, k = 1, stride = 1, pad = 0, outPad = 0;
   // Weight norm (src/model/layers.ts WeightNormed): gain trained or fixed, set by a data-dependent
   // init or not, directions drawn N(0, initStd) when initStd > 0 (else PyTorch's default).
-  bool trainGain = true, fromData = true;
-  double slope = 0.2, scale = 2, mul = 1, add = 0, std = 0, p = 0, initScale = 1, initStd = 0;
-  double eps = 0, momentum = 0;  // norm: given by the description, never defaulted here
-  std::vector<int64_t> shape;
+  bool weightNorm = false, trainGain = true, fromData = true;
+  double initScale = 1, initStd = 0;
+  // norm: channels, scale and shift or a shift alone, and PyTorch's eps and momentum.
+  NormKind norm = NormKind::Batch;
+  int64_t ch = 0;
+  bool affine = false, shift = false;
+  double eps = 0, momentum = 0;
+  Act act = Act::Relu;
+  double slope = 0;                      // leaky ReLU
+  ResizeMode mode = ResizeMode::Bilinear;  // resize (by `scale`) | resizeTo (to h x w)
+  double scale = 2;
+  int64_t h = 0, w = 0;
+  std::vector<int64_t> shape;  // reshape: the per-example shape
+  double mul = 1, add = 0;     // affine
+  double std = 0;              // noise
+  double p = 0;                // dropout
 };
 
 struct ModelSpec {
@@ -32,13 +46,22 @@ struct ModelSpec {
   double zLow = -1, zHigh = 1;
 };
 
+enum class Loss { Seed, ImprovedGan };
+enum class GeneratorLoss { Seed, FeatureMatching, NonSaturating };
+enum class Device { Cpu, Cuda };
+
+// The recipe and optimiser settings of a run (src/native/addon.ts NativeOptions).
 struct TrainOptions {
-  double lrG = 1e-4, lrD = 1e-4, beta1 = 0.5, clipNorm = 20, alpha = 0.9, emaDecay = 0;
+  double learningRateG = 0, learningRateD = 0, beta1 = 0, clipNorm = 0, alpha = 0, emaDecay = 0;
   uint64_t seed = 0;
-  std::string device = "cpu";
-  std::string loss = "seed";    // seed | improved-gan
-  std::string gLoss = "seed";   // seed | feature-matching
-  std::string adamEpsilon = "pytorch";  // pytorch: m / (sqrt(v) + eps) | official: m / sqrt(v + eps)
+  Device device = Device::Cpu;
+  Loss loss = Loss::Seed;
+  GeneratorLoss gLoss = GeneratorLoss::Seed;
+  bool adamEpsilonInsideSqrt = false;  // the Improved-GAN code's m / sqrt(v + eps)
+  bool gan = true;                     // false: supervised updates of the classifier only
+  int64_t updateRate = 1;              // seed recipe: generator updates per discriminator update
+  double reconWeight = 0;              // seed recipe: reconstruction weight, annealed to 0 ...
+  int64_t reconSteps = 1;              // ... over this many steps
 };
 
 }  // namespace ssgan

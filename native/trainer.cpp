@@ -1,20 +1,13 @@
 #include "trainer.h"
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/serialize.h>
+#include <cmath>
 #include "losses.h"
 
 namespace ssgan {
 namespace {
 
-torch::Device pickDevice(const std::string& name) {
-  if (name == "cuda") {
-    if (!torch::cuda::is_available())
-      throw std::runtime_error("--device cuda: CUDA is not available (this libtorch is a CPU build or no GPU is visible); use --device cpu, or build against a CUDA libtorch with LIBTORCH=/path/to/libtorch");
-    return torch::Device(torch::kCUDA);
-  }
-  if (name != "cpu") throw std::runtime_error("--device must be cpu, cuda or auto, not '" + name + "'");
-  return torch::Device(torch::kCPU);
-}
+torch::Device toTorch(Device d) { return d == Device::Cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU); }
 
 // Buffers (running statistics) of `src` into the same-shaped `dst`.
 void copyBuffers(torch::nn::Module& src, torch::nn::Module& dst) {
@@ -31,98 +24,22 @@ void copyWeights(torch::nn::Module& src, torch::nn::Module& dst) {
   copyBuffers(src, dst);
 }
 
-void clip(torch::nn::Module& net, double maxNorm) {
-  if (maxNorm > 0) torch::nn::utils::clip_grad_norm_(net.parameters(), maxNorm);
+// Clips the gradients to a global norm (when maxNorm > 0); returns their norm before clipping.
+double clipGradients(torch::nn::Module& net, double maxNorm) {
+  return torch::nn::utils::clip_grad_norm_(net.parameters(), maxNorm > 0 ? maxNorm : INFINITY);
 }
 
-}  // namespace
-
-Trainer::Trainer(ModelSpec spec, TrainOptions opts)
-    : spec_(std::move(spec)),
-      opts_(std::move(opts)),
-      device_(pickDevice(opts_.device)),
-      gen_(at::make_generator<at::CPUGeneratorImpl>(opts_.seed)),
-      d_(nullptr), g_(nullptr), dEma_(nullptr) {
-  if (device_.is_cuda()) torch::manual_seed(opts_.seed);  // CUDA-side noise and dropout
-  d_ = Net(spec_.discriminator, gen_);
-  g_ = Net(spec_.generator, gen_);
-  d_->to(device_);
-  g_->to(device_);
-  if (opts_.emaDecay > 0) {
-    dEma_ = Net(spec_.discriminator, gen_);
-    dEma_->to(device_);
-    copyWeights(*d_, *dEma_);
-  }
-  const bool epsInsideSqrt = opts_.adamEpsilon == "official";
-  optD_ = std::make_unique<Adam>(d_->parameters(), opts_.lrD, opts_.beta1, epsInsideSqrt);
-  optG_ = std::make_unique<Adam>(g_->parameters(), opts_.lrG, opts_.beta1, epsInsideSqrt);
+// Divergence: a non-finite loss or gradient norm stops training before the update is applied.
+void requireFinite(int64_t step, const std::string& name, double loss, double gradNorm) {
+  if (std::isfinite(loss) && std::isfinite(gradNorm)) return;
+  const std::string what = std::isfinite(loss) ? "the gradient norm of " + name + " = " + std::to_string(loss) + " is " + std::to_string(gradNorm)
+                                               : name + " is " + std::to_string(loss);
+  throw std::runtime_error("training diverged at step " + std::to_string(step + 1) + ": " + what +
+                           "; the weights were not updated (lower the learning rates, or resume from the last checkpoint)");
 }
-
-torch::Tensor Trainer::toModelInput(const torch::Tensor& nhwc) const {
-  // Raw pixels 0..255 (the dataset layout) -> NCHW in [-1, 1], as the seed scaled them.
-  return nhwc.to(device_).to(torch::kFloat).permute({0, 3, 1, 2}).div(127.5).sub(1).contiguous();
-}
-
-torch::Tensor Trainer::sampleZ(int64_t n) {
-  return torch::empty({n, spec_.nz}).uniform_(spec_.zLow, spec_.zHigh, gen_);
-}
-
-torch::Tensor Trainer::fakeBatch(int64_t n) { return g_->forward(sampleZ(n).to(device_), Pass{}); }
-
-Losses Trainer::trainDiscriminator(const torch::Tensor& images, const torch::Tensor& labels,
-                                   const std::optional<torch::Tensor>& unlabeled) {
-  d_->train();
-  g_->train();
-  auto real = toModelInput(images);
-  auto y = labels.to(device_).to(torch::kLong);
-  const int64_t k = spec_.k;
-  torch::Tensor fake;
-  {
-    torch::NoGradGuard noGrad;  // the generator is not trained on this step
-    fake = fakeBatch(real.size(0));
-  }
-  // Running statistics follow real batches only; generated ones use their own batch statistics.
-  auto realLogits = d_->forward(real, Pass{true, true});
-  auto fakeLogits = d_->forward(fake, Pass{true, false});
-  Losses out;
-  torch::Tensor loss;
-  if (opts_.loss == "improved-gan") {
-    auto sup = losses::supervisedLoss(realLogits, y);
-    auto unlLogits = unlabeled ? d_->forward(toModelInput(*unlabeled), Pass{true, true}) : realLogits;
-    auto unsup = losses::unsupervisedLoss(unlLogits, fakeLogits);
-    loss = sup + unsup;
-    out["d_loss_real"] = sup.item<double>();
-    out["d_loss_unlabeled"] = (-0.5 * losses::logRealProb(unlLogits).mean()).item<double>();
-    out["d_loss_fake"] = (-0.5 * losses::logFakeProb(fakeLogits).mean()).item<double>();
-  } else {
-    auto lossReal = losses::softCrossEntropy(realLogits, losses::realTarget(y, k)).mean();
-    auto lossFake = losses::softCrossEntropy(fakeLogits, losses::fakeTarget(fake.size(0), k, opts_.alpha, fakeLogits.options())).mean();
-    loss = lossReal + lossFake;
-    if (unlabeled) {
-      // Unlabeled real images: only "real, not generated" is known about them.
-      auto unl = -losses::logRealProb(d_->forward(toModelInput(*unlabeled), Pass{true, true})).mean();
-      loss = loss + unl;
-      out["d_loss_unlabeled"] = unl.item<double>();
-    }
-    out["d_loss_real"] = lossReal.item<double>();
-    out["d_loss_fake"] = lossFake.item<double>();
-  }
-  optD_->zeroGrad();
-  loss.backward();
-  clip(*d_, opts_.clipNorm);
-  optD_->step();
-  updateEma();
-  out["d_loss"] = loss.item<double>();
-  torch::NoGradGuard noGrad;
-  out["s_loss"] = losses::sLoss(realLogits, y).item<double>();
-  out["accuracy"] = losses::accuracy(realLogits, y);
-  return out;
-}
-
-namespace {
 
 // Freezes a network's parameters for the scope: gradients still flow through it to its input, but
-// no weight gradients are computed (the generator step needs none for the discriminator).
+// no weight gradients are computed (the generator update needs none for the discriminator).
 class Frozen {
  public:
   explicit Frozen(torch::nn::Module& net) : params_(net.parameters()) {
@@ -136,35 +53,150 @@ class Frozen {
   std::vector<torch::Tensor> params_;
 };
 
+// The discriminator's loss, shared by training and evaluation: supervised on labeled real images,
+// plus, where given (defined), "real" on unlabeled images and "generated" on fakes.
+struct DLoss {
+  torch::Tensor total;
+  Losses parts;
+};
+DLoss discriminatorLoss(const TrainOptions& o, int64_t k, const torch::Tensor& realLogits, const torch::Tensor& y,
+                        const torch::Tensor& unlabeledLogits, const torch::Tensor& fakeLogits) {
+  const bool improved = o.loss == Loss::ImprovedGan;
+  DLoss out;
+  out.total = improved ? losses::supervisedLoss(realLogits, y) : losses::softCrossEntropy(realLogits, losses::realTarget(y, k)).mean();
+  out.parts["d_loss_real"] = out.total.item<double>();
+  // The Improved-GAN code halves its unsupervised terms; the seed counts unlabeled images whole.
+  const double half = improved ? 0.5 : 1.0;
+  if (unlabeledLogits.defined()) {
+    auto unl = -half * losses::logRealProb(unlabeledLogits).mean();
+    out.parts["d_loss_unlabeled"] = unl.item<double>();
+    out.total = out.total + unl;
+  }
+  if (fakeLogits.defined()) {
+    auto fake = improved ? -0.5 * losses::logFakeProb(fakeLogits).mean()
+                         : losses::softCrossEntropy(fakeLogits, losses::fakeTarget(fakeLogits.size(0), k, o.alpha, fakeLogits.options())).mean();
+    out.parts["d_loss_fake"] = fake.item<double>();
+    out.total = out.total + fake;
+  }
+  out.parts["d_loss"] = out.total.item<double>();
+  return out;
+}
+
 }  // namespace
 
-Losses Trainer::trainGenerator(const torch::Tensor& images, const torch::Tensor& labels, double reconWeight) {
+Trainer::Trainer(ModelSpec spec, TrainOptions opts)
+    : spec_(std::move(spec)),
+      opts_(std::move(opts)),
+      device_(toTorch(opts_.device)),
+      gen_(at::make_generator<at::CPUGeneratorImpl>(opts_.seed)),
+      d_(nullptr), g_(nullptr), dEma_(nullptr) {
+  if (device_.is_cuda()) torch::manual_seed(opts_.seed);  // CUDA-side noise and dropout
+  d_ = Net(spec_.discriminator, gen_);
+  g_ = Net(spec_.generator, gen_);
+  d_->to(device_);
+  g_->to(device_);
+  if (opts_.emaDecay > 0) {
+    dEma_ = Net(spec_.discriminator, gen_);
+    dEma_->to(device_);
+    copyWeights(*d_, *dEma_);
+  }
+  optD_ = std::make_unique<Adam>(d_->parameters(), opts_.learningRateD, opts_.beta1, opts_.adamEpsilonInsideSqrt);
+  optG_ = std::make_unique<Adam>(g_->parameters(), opts_.learningRateG, opts_.beta1, opts_.adamEpsilonInsideSqrt);
+}
+
+torch::Tensor Trainer::toModelInput(const torch::Tensor& nhwc) const {
+  // Raw pixels 0..255 (the dataset layout) -> NCHW in [-1, 1], as the seed scaled them.
+  return nhwc.to(device_).to(torch::kFloat).permute({0, 3, 1, 2}).div(127.5).sub(1).contiguous();
+}
+
+torch::Tensor Trainer::sampleZ(int64_t n) {
+  return torch::empty({n, spec_.nz}).uniform_(spec_.zLow, spec_.zHigh, gen_);
+}
+
+torch::Tensor Trainer::fakeBatch(int64_t n) { return g_->forward(sampleZ(n).to(device_), Pass::real()); }
+
+StepPlan Trainer::plan(int64_t step) const {
+  if (!opts_.gan) return {true, false, false};
+  if (opts_.loss == Loss::ImprovedGan) return {true, true, true};
+  if (step % (opts_.updateRate + 1) > 0) return {false, false, true};
+  return {true, true, false};
+}
+
+Losses Trainer::step(int64_t step, const StepBatches& b) {
+  const StepPlan p = plan(step);
+  if (p.labeled && (!b.labeledImages || !b.labels))
+    throw std::runtime_error("step " + std::to_string(step) + ": the recipe needs a labeled batch");
+  if (p.generatorReal && !b.generatorReal)
+    throw std::runtime_error("step " + std::to_string(step) + ": the recipe needs a real batch for the generator");
   d_->train();
   g_->train();
+  Losses out;
+  if (p.labeled) out = discriminatorStep(step, b);
+  if (p.generatorReal) out.merge(generatorStep(step, *b.generatorReal));
+  return out;
+}
+
+Losses Trainer::discriminatorStep(int64_t step, const StepBatches& b) {
+  auto real = toModelInput(*b.labeledImages);
+  auto y = b.labels->to(device_).to(torch::kLong);
+  // Running statistics follow real batches only; generated ones use their own batch statistics.
+  auto realLogits = d_->forward(real, Pass::real());
+  torch::Tensor unlabeledLogits, fakeLogits;
+  if (b.unlabeled) unlabeledLogits = d_->forward(toModelInput(*b.unlabeled), Pass::real());
+  if (opts_.gan) {
+    torch::Tensor fake;
+    {
+      torch::NoGradGuard noGrad;  // the generator is not trained on this update
+      fake = fakeBatch(real.size(0));
+    }
+    fakeLogits = d_->forward(fake, Pass::generated());
+  }
+  auto loss = discriminatorLoss(opts_, spec_.k, realLogits, y, unlabeledLogits, fakeLogits);
+  optD_->zeroGrad();
+  loss.total.backward();
+  requireFinite(step, "d_loss", loss.parts["d_loss"], clipGradients(*d_, opts_.clipNorm));
+  optD_->step();
+  updateEma();
+  torch::NoGradGuard noGrad;
+  loss.parts["s_loss"] = losses::sLoss(realLogits, y).item<double>();
+  loss.parts["accuracy"] = losses::accuracy(realLogits, y);
+  return loss.parts;
+}
+
+double Trainer::reconWeightAt(int64_t step) const {
+  // The seed's annealed reconstruction term: weight x clamp((steps - step) / steps, 0, 1).
+  if (opts_.loss != Loss::Seed) return 0;
+  const double left = static_cast<double>(opts_.reconSteps - step) / static_cast<double>(opts_.reconSteps);
+  return opts_.reconWeight * std::min(1.0, std::max(0.0, left));
+}
+
+Losses Trainer::generatorStep(int64_t step, const torch::Tensor& realImages) {
   Frozen frozenD(*d_);
-  auto real = toModelInput(images);
+  auto real = toModelInput(realImages);
   auto fake = fakeBatch(real.size(0));
   Losses out;
   torch::Tensor loss;
-  if (opts_.gLoss == "feature-matching") {
+  if (opts_.gLoss == GeneratorLoss::FeatureMatching) {
     torch::Tensor realFeatures, fakeFeatures;
     {
       torch::NoGradGuard noGrad;
-      d_->forward(real, Pass{true, false, spec_.featureLayer, &realFeatures});
+      d_->forward(real, Pass::generated().capturing(spec_.featureLayer, &realFeatures));
     }
-    d_->forward(fake, Pass{true, false, spec_.featureLayer, &fakeFeatures});
+    d_->forward(fake, Pass::generated().capturing(spec_.featureLayer, &fakeFeatures));
     loss = losses::featureMatching(realFeatures, fakeFeatures);
   } else {
-    auto fakeLogits = d_->forward(fake, Pass{true, false});
-    auto adversarial = losses::seedGeneratorLoss(fakeLogits);
+    auto fakeLogits = d_->forward(fake, Pass::generated());
+    loss = opts_.gLoss == GeneratorLoss::NonSaturating ? losses::nonSaturatingGeneratorLoss(fakeLogits) : losses::seedGeneratorLoss(fakeLogits);
     // The annealed reconstruction term pulls early samples towards real images.
-    loss = reconWeight > 0 ? adversarial + torch::nn::functional::huber_loss(fake, real) * reconWeight : adversarial;
+    const double recon = reconWeightAt(step);
+    if (recon > 0) loss = loss + torch::nn::functional::huber_loss(fake, real) * recon;
+    out["recon_weight"] = recon;
   }
   optG_->zeroGrad();
   loss.backward();
-  clip(*g_, opts_.clipNorm);
-  optG_->step();
   out["g_loss"] = loss.item<double>();
+  requireFinite(step, "g_loss", out["g_loss"], clipGradients(*g_, opts_.clipNorm));
+  optG_->step();
   return out;
 }
 
@@ -172,19 +204,11 @@ Losses Trainer::evaluate(const torch::Tensor& images, const torch::Tensor& label
   torch::NoGradGuard noGrad;
   auto real = toModelInput(images);
   auto y = labels.to(device_).to(torch::kLong);
-  auto fake = g_->forward(sampleZ(real.size(0)).to(device_), Pass{false, false});
-  auto realLogits = d_->forward(real, Pass{false, false});
-  auto fakeLogits = d_->forward(fake, Pass{false, false});
-  Losses out;
-  if (opts_.loss == "improved-gan") {
-    out["d_loss_real"] = losses::supervisedLoss(realLogits, y).item<double>();
-    out["d_loss_fake"] = (-0.5 * losses::logFakeProb(fakeLogits).mean()).item<double>();
-  } else {
-    out["d_loss_real"] = losses::softCrossEntropy(realLogits, losses::realTarget(y, spec_.k)).mean().item<double>();
-    out["d_loss_fake"] = losses::softCrossEntropy(fakeLogits, losses::fakeTarget(fake.size(0), spec_.k, opts_.alpha, fakeLogits.options())).mean().item<double>();
-    out["g_loss"] = losses::seedGeneratorLoss(fakeLogits).item<double>();
-  }
-  out["d_loss"] = out["d_loss_real"] + out["d_loss_fake"];
+  auto realLogits = d_->forward(real, Pass::inference());
+  torch::Tensor fakeLogits;
+  if (opts_.gan) fakeLogits = d_->forward(g_->forward(sampleZ(real.size(0)).to(device_), Pass::inference()), Pass::inference());
+  Losses out = discriminatorLoss(opts_, spec_.k, realLogits, y, torch::Tensor(), fakeLogits).parts;
+  if (fakeLogits.defined() && opts_.loss == Loss::Seed) out["g_loss"] = losses::seedGeneratorLoss(fakeLogits).item<double>();
   out["s_loss"] = losses::sLoss(realLogits, y).item<double>();
   out["accuracy"] = losses::accuracy(realLogits, y);
   return out;
@@ -193,22 +217,20 @@ Losses Trainer::evaluate(const torch::Tensor& images, const torch::Tensor& label
 torch::Tensor Trainer::classify(const torch::Tensor& images, bool ema) {
   torch::NoGradGuard noGrad;
   Net& net = (ema && dEma_) ? dEma_ : d_;
-  return net->forward(toModelInput(images), Pass{false, false}).to(torch::kCPU).contiguous();
+  return net->forward(toModelInput(images), Pass::inference()).to(torch::kCPU).contiguous();
 }
 
 torch::Tensor Trainer::generate(const torch::Tensor& z) {
   torch::NoGradGuard noGrad;
-  auto x = g_->forward(z.to(device_).to(torch::kFloat), Pass{false, false});
-  return x.permute({0, 2, 3, 1}).to(torch::kCPU).contiguous();
+  auto x = g_->forward(z.to(device_).to(torch::kFloat), Pass::inference());
+  return x.permute({0, 2, 3, 1}).add(1).mul(127.5).to(torch::kCPU).contiguous();
 }
 
 void Trainer::initFromData(const torch::Tensor& images) {
   d_->train();
   g_->train();
-  Pass init{true, true};
-  init.dataInit = true;
-  d_->forward(toModelInput(images), init);
-  g_->forward(sampleZ(images.size(0)).to(device_), init);
+  d_->forward(toModelInput(images), Pass::initialisation());
+  g_->forward(sampleZ(images.size(0)).to(device_), Pass::initialisation());
   if (dEma_) copyWeights(*d_, *dEma_);
 }
 

@@ -14,22 +14,35 @@ namespace ssgan {
 
 using Losses = std::map<std::string, double>;
 
-// A batch on the model's device: images [N, C, H, W] in [-1, 1], labels int64 [N] (-1: unlabeled).
-struct DeviceBatch { torch::Tensor images, labels; };
+// Which batches step `s` of the recipe reads (the caller draws exactly these, in this order).
+struct StepPlan {
+  bool labeled = false;        // labeled images and their labels (the discriminator's)
+  bool unlabeled = false;      // unlabeled images for the discriminator, when the run has them
+  bool generatorReal = false;  // real images for the generator's loss (reconstruction, feature matching)
+};
+
+// A step's batches: NHWC raw pixels (any dtype), labels [N]; absent where the plan did not ask.
+struct StepBatches {
+  std::optional<torch::Tensor> labeledImages, labels, unlabeled, generatorReal;
+};
 
 class Trainer {
  public:
   Trainer(ModelSpec spec, TrainOptions opts);
 
-  Losses trainDiscriminator(const torch::Tensor& images, const torch::Tensor& labels,
-                            const std::optional<torch::Tensor>& unlabeled);
-  Losses trainGenerator(const torch::Tensor& images, const torch::Tensor& labels, double reconWeight);
+  // The recipe (src/train/trainer.ts draws the batches, this decides what to do with them):
+  //  - seed loss: step s updates the generator when s % (updateRate + 1) > 0, else the discriminator;
+  //  - improved-gan: every step one discriminator update, then one generator update;
+  //  - no GAN: every step one supervised update of the classifier.
+  StepPlan plan(int64_t step) const;
+  // Runs step `step` of the recipe. A non-finite loss or gradient norm throws before any weight
+  // changes, naming the step and the loss.
+  Losses step(int64_t step, const StepBatches& batches);
   Losses evaluate(const torch::Tensor& images, const torch::Tensor& labels);
-  // Eval-mode logits [N, K + 1]; images NHWC raw pixels (any dtype).
+  // Eval-mode logits [N, K + 1]; images NHWC raw pixels 0..255 (any dtype).
   torch::Tensor classify(const torch::Tensor& images, bool ema);
-  // Eval-mode generator: z [N, n_z] -> NHWC in [-1, 1] (CPU).
+  // Eval-mode generator: z [N, n_z] -> NHWC pixels 0..255 (float, CPU), as generator.onnx.
   torch::Tensor generate(const torch::Tensor& z);
-  torch::Tensor sampleZ(int64_t n);
   // Data-dependent initialisation of weight-normalised layers: D from real images, G from noise.
   void initFromData(const torch::Tensor& images);
   void setLearningRates(double lrG, double lrD);
@@ -37,7 +50,7 @@ class Trainer {
   void save(const std::string& file);
   // weightsOnly: networks (and moving average) only, for inference; else also optimisers and RNG.
   void load(const std::string& file, bool weightsOnly = false);
-  // All parameters and buffers by name ("D.conv1.weight"); with ema, D's averaged copy.
+  // Copies of all parameters and buffers by name ("D.conv1.weight"); with ema, D's averaged copy.
   std::vector<std::pair<std::string, torch::Tensor>> weights(bool ema);
   void setWeights(const std::map<std::string, torch::Tensor>& w);
 
@@ -47,7 +60,11 @@ class Trainer {
 
  private:
   torch::Tensor toModelInput(const torch::Tensor& nhwc) const;
+  torch::Tensor sampleZ(int64_t n);
   torch::Tensor fakeBatch(int64_t n);
+  Losses discriminatorStep(int64_t step, const StepBatches& b);
+  Losses generatorStep(int64_t step, const torch::Tensor& realImages);
+  double reconWeightAt(int64_t step) const;
   void updateEma();
   std::vector<std::pair<std::string, torch::Tensor>> state();
 

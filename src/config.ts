@@ -4,6 +4,10 @@ import * as path from 'node:path';
 import type { DataFingerprint } from './data/fingerprint';
 import { DECONV_TYPES, LOSS_KINDS, MODEL_KINDS, NORM_TYPES, type DeconvType, type LossKind, type ModelKind, type NormType } from './model/describe';
 
+/** The generator's objective: the seed's log sigmoid of the fake logit, feature matching, or the non-saturating -log D(G(z)). */
+export type GeneratorLoss = 'seed' | 'feature-matching' | 'non-saturating';
+export const GENERATOR_LOSSES: readonly GeneratorLoss[] = ['seed', 'feature-matching', 'non-saturating'];
+
 export interface TrainConfig {
   dataset: string;
   datasetDir?: string;
@@ -15,7 +19,7 @@ export interface TrainConfig {
   normType: NormType;
   deconvType: DeconvType;
   loss: LossKind;
-  gLoss: 'seed' | 'feature-matching';
+  gLoss: GeneratorLoss;
   learningRateG: number;
   learningRateD: number;
   updateRate: number;
@@ -50,6 +54,8 @@ export interface TrainConfig {
   lrDecayStart?: number;
   /** Data-dependent initialisation of weight-normalised layers before the first step. */
   dataInit: boolean;
+  /** false: train the classifier alone, supervised, with no generator (a baseline for what the GAN adds). */
+  gan: boolean;
   /** paper-mnist as the official code parametrised it: hidden gains fixed by the data init (see src/model/paper.ts). */
   officialInit?: boolean;
   /** Not a flag: the identity of the training data, recorded when a run starts (src/data/fingerprint.ts). */
@@ -89,6 +95,7 @@ export const DEFAULTS: TrainConfig = {
   labelSeed: 1,
   unlabeled: 'all',
   dataInit: true,
+  gan: true,
 };
 
 /** The paper's settings for its own architectures, used where the command line does not say. */
@@ -168,7 +175,7 @@ export function validate(c: TrainConfig, typed?: ReadonlySet<string>): TrainConf
   oneOf('--norm-type', c.normType, NORM_TYPES);
   oneOf('--deconv-type', c.deconvType, DECONV_TYPES);
   oneOf('--loss', c.loss, LOSS_KINDS);
-  oneOf('--g-loss', c.gLoss, ['seed', 'feature-matching'] as const);
+  oneOf('--g-loss', c.gLoss, GENERATOR_LOSSES);
   oneOf('--device', c.device, ['cpu', 'cuda', 'auto'] as const);
   oneOf('--split', c.split, ['official', 'seed'] as const);
   positiveInt('--batch-size', c.batchSize);
@@ -183,6 +190,8 @@ export function validate(c: TrainConfig, typed?: ReadonlySet<string>): TrainConf
   positiveInt('--seed', c.seed, true);
   positiveNumber('--learning-rate-g', c.learningRateG);
   positiveNumber('--learning-rate-d', c.learningRateD);
+  if (!(c.reconWeight >= 0)) throw new Error(`--recon-weight ${c.reconWeight}: must be a non-negative number (0 turns the reconstruction loss off)`);
+  positiveInt('--recon-steps', c.reconSteps);
   if (!(c.clipNorm >= 0)) throw new Error(`--clip-norm ${c.clipNorm}: must be a non-negative number (0 turns clipping off)`);
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw new Error(`--ema-decay ${c.emaDecay}: must be in [0, 1)`);
   oneOf('--unlabeled', c.unlabeled, ['rest', 'all'] as const);
@@ -216,9 +225,4 @@ export function defaultTrainDir(c: TrainConfig, now = new Date()): string {
 export function lrFactorAt(c: Pick<TrainConfig, 'lrDecayStart' | 'maxEpochs'>, epoch: number): number {
   if (c.lrDecayStart === undefined || c.maxEpochs === undefined) return 1;
   return Math.min(1, Math.max(0, (c.maxEpochs - epoch) / (c.maxEpochs - c.lrDecayStart)));
-}
-
-/** The annealed reconstruction weight: reconWeight x clamp((reconSteps - step) / reconSteps, 0, 1). */
-export function reconWeightAt(c: Pick<TrainConfig, 'reconWeight' | 'reconSteps'>, step: number): number {
-  return c.reconWeight * Math.min(1, Math.max(0, (c.reconSteps - step) / c.reconSteps));
 }

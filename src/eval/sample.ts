@@ -8,27 +8,21 @@ import type { NativeModel } from '../native/addon';
 import { loadH5wasm } from '../data/hdf5/h5wasm';
 import { imageGrid } from '../summary/grid';
 import { tempSibling, writeFileAtomic } from '../util/atomic';
+import { pixelBytes } from '../util/pixels';
 import { uniformNoise } from './noise';
 import type { OnnxGenerator } from './onnx-generator';
 
 export interface Samples { images: Uint8Array; n: number; h: number; w: number; c: number }
 
-/** Pixel floats to bytes: round, then clamp to 0..255. */
-function toBytes(x: Float32Array, scale: (v: number) => number): Uint8Array {
-  const out = new Uint8Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = Math.min(255, Math.max(0, Math.round(scale(x[i]))));
-  return out;
-}
-
 export async function sampleOnnx(gen: OnnxGenerator, n: number, seed: number): Promise<Samples> {
   const [h, w, c] = gen.imageShape;
   const z = uniformNoise(n * gen.nz, gen.zRange[0], gen.zRange[1], seed);
-  return { images: toBytes(await gen.generate(z, n), (v) => v), n, h, w, c };
+  return { images: pixelBytes(await gen.generate(z, n)), n, h, w, c };
 }
 
 export async function sampleTorch(model: NativeModel, shape: { h: number; w: number; c: number; nz: number; zLow: number; zHigh: number }, n: number, seed: number): Promise<Samples> {
   const z = uniformNoise(n * shape.nz, shape.zLow, shape.zHigh, seed);
-  return { images: toBytes(await model.generate(z, n), (v) => (v + 1) * 127.5), n, h: shape.h, w: shape.w, c: shape.c };
+  return { images: pixelBytes(await model.generate(z, n)), n, h: shape.h, w: shape.w, c: shape.c };
 }
 
 function isHdf5(file: string): boolean {

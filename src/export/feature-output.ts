@@ -12,7 +12,7 @@ function nextShape(l: Layer, s: number[]): number[] {
   switch (l.op) {
     case 'conv': return [l.outC, ...spatial((x) => Math.floor((x + 2 * l.pad - l.k) / l.stride) + 1)];
     case 'deconv': return [l.outC, ...spatial((x) => (x - 1) * l.stride - 2 * l.pad + l.k + l.outPad)];
-    case 'dense': return [l.outF];
+    case 'dense': return [l.outC];
     case 'resize': return [s[0], ...spatial((x) => Math.floor(x * l.scale))];
     case 'resizeTo': return [s[0], l.h, l.w];
     case 'reshape': return [...l.shape];

@@ -10,7 +10,7 @@ export function usesEma(ck: LoadedCheckpoint): boolean {
   return (ck.meta.config.emaDecay ?? 0) > 0;
 }
 
-export function checkpointWeights(ck: LoadedCheckpoint): Weights {
+export function checkpointWeights(ck: LoadedCheckpoint): Promise<Weights> {
   return ck.model.weights(usesEma(ck));
 }
 
@@ -18,6 +18,6 @@ export function checkpointExportMeta(ck: LoadedCheckpoint): ExportMeta {
   return { dataset: ck.meta.dataset.name, classNames: ck.meta.dataset.classNames, step: ck.step, producerName: PRODUCER, producerVersion: PRODUCER_VERSION };
 }
 
-export function exportCheckpoint(ck: LoadedCheckpoint, outDir: string): Promise<{ classifier: string; generator: string }> {
-  return exportOnnx({ desc: ck.desc, weights: checkpointWeights(ck), outDir, meta: checkpointExportMeta(ck) });
+export async function exportCheckpoint(ck: LoadedCheckpoint, outDir: string): Promise<{ classifier: string; generator: string }> {
+  return exportOnnx({ desc: ck.desc, weights: await checkpointWeights(ck), outDir, meta: checkpointExportMeta(ck) });
 }

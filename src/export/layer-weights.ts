@@ -17,13 +17,9 @@ export function param(weights: Weights, net: string, layer: { name: string }, p:
 
 /** PyTorch layout of the (effective) weight: conv [out,in,k,k], deconv [in,out,k,k], dense [out,in]. */
 export function weightShape(l: Conv | Deconv | Dense): number[] {
-  if (l.op === 'dense') return [l.outF, l.inF];
+  if (l.op === 'dense') return [l.outC, l.inC];
   if (l.op === 'conv') return [l.outC, l.inC, l.k, l.k];
   return [l.inC, l.outC, l.k, l.k];
-}
-
-function outChannels(l: Conv | Deconv | Dense): number {
-  return l.op === 'dense' ? l.outF : l.outC;
 }
 
 /**
@@ -32,7 +28,7 @@ function outChannels(l: Conv | Deconv | Dense): number {
  */
 export function foldWeightNorm(l: Conv | Deconv | Dense, v: Float32Array, g: Float32Array): Float32Array {
   const shape = weightShape(l);
-  const out = outChannels(l);
+  const out = l.outC;
   const outAxis = l.op === 'deconv' ? 1 : 0;
   const inner = shape.slice(outAxis + 1).reduce((a, b) => a * b, 1); // elements after the out axis
   const channelOf = (i: number) => Math.floor(i / inner) % out;
@@ -47,7 +43,7 @@ export function foldWeightNorm(l: Conv | Deconv | Dense, v: Float32Array, g: Flo
 /** The effective weight and bias of a conv/deconv/dense layer. */
 export function linearParams(weights: Weights, net: string, l: Conv | Deconv | Dense): { weight: Tensor; bias: Tensor } {
   const shape = weightShape(l);
-  const out = outChannels(l);
+  const out = l.outC;
   const bias = param(weights, net, l, 'bias', [out]);
   if (!l.weightNorm) return { weight: param(weights, net, l, 'weight', shape), bias };
   const v = param(weights, net, l, 'v', shape);

@@ -27,7 +27,7 @@ export interface Conv extends WeightNormed { op: 'conv'; name: string; inC: numb
 /** Transposed convolution, weight [in, out, k, k] (PyTorch and ONNX ConvTranspose layout). */
 export interface Deconv extends WeightNormed { op: 'deconv'; name: string; inC: number; outC: number; k: number; stride: number; pad: number; outPad: number }
 /** Fully connected, weight [out, in] (ONNX Gemm with transB = 1). */
-export interface Dense extends WeightNormed { op: 'dense'; name: string; inF: number; outF: number }
+export interface Dense extends WeightNormed { op: 'dense'; name: string; inC: number; outC: number }
 /**
  * Batch norm (running statistics for inference) or instance norm; `affine` adds scale and shift,
  * `shift` a shift alone (the official MNIST generator's batch norm).
@@ -53,6 +53,23 @@ export const IN_EPS = 1e-5;
 /** A norm layer with ssgan's constants. */
 export function norm(name: string, kind: Norm['kind'], ch: number, affine: boolean): Norm {
   return { op: 'norm', name, kind, ch, affine, eps: kind === 'batch' ? BN_EPS : IN_EPS, momentum: BN_MOMENTUM };
+}
+
+/** The weight-norm settings a linear layer has unless its description says otherwise. */
+const WEIGHT_NORM_DEFAULTS: Required<WeightNormed> = { weightNorm: false, initScale: 1, initStd: 0, trainGain: true, fromData: true };
+
+/** A layer with every optional setting spelled out: the addon reads descriptions strictly. */
+export function completeLayer(l: Layer): Layer {
+  switch (l.op) {
+    case 'conv':
+    case 'deconv':
+    case 'dense':
+      return { ...WEIGHT_NORM_DEFAULTS, ...l };
+    case 'norm':
+      return { shift: false, ...l };
+    default:
+      return l;
+  }
 }
 
 /**

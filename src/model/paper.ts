@@ -31,24 +31,24 @@ export function paperMnist(cfg: ModelConfig): Networks {
   const gNorm = (name: string) => ({ ...norm(name, 'batch', 500, false), ...(official ? { shift: true } : {}) });
   const widths = [1000, 500, 250, 250, 250];
   const d: Layer[] = [{ op: 'flatten' }, { op: 'affine', mul: 0.5, add: 0.5 }, { op: 'noise', std: 0.3 }];
-  let inF = cfg.h * cfg.w * cfg.c;
+  let inC = cfg.h * cfg.w * cfg.c;
   let featureLayer = -1;
-  widths.forEach((outF, i) => {
-    d.push({ op: 'dense', name: `fc${i + 1}`, inF, outF, weightNorm: true, ...hidden }, RELU);
+  widths.forEach((outC, i) => {
+    d.push({ op: 'dense', name: `fc${i + 1}`, inC, outC, weightNorm: true, ...hidden }, RELU);
     featureLayer = d.length - 1; // the last hidden layer's activations, before its noise
     d.push({ op: 'noise', std: 0.5 });
-    inF = outF;
+    inC = outC;
   });
-  d.push({ op: 'dense', name: 'fc_logits', inF, outF: cfg.k, weightNorm: true, ...out }, { op: 'zeroLogit' });
+  d.push({ op: 'dense', name: 'fc_logits', inC, outC: cfg.k, weightNorm: true, ...out }, { op: 'zeroLogit' });
 
   const g: Layer[] = [
-    { op: 'dense', name: 'fc1', inF: cfg.nz, outF: 500 },
+    { op: 'dense', name: 'fc1', inC: cfg.nz, outC: 500 },
     gNorm('norm1'),
     { op: 'act', fn: 'softplus' },
-    { op: 'dense', name: 'fc2', inF: 500, outF: 500 },
+    { op: 'dense', name: 'fc2', inC: 500, outC: 500 },
     gNorm('norm2'),
     { op: 'act', fn: 'softplus' },
-    { op: 'dense', name: 'fc_out', inF: 500, outF: cfg.h * cfg.w * cfg.c, weightNorm: true, ...gOut },
+    { op: 'dense', name: 'fc_out', inC: 500, outC: cfg.h * cfg.w * cfg.c, weightNorm: true, ...gOut },
     { op: 'act', fn: 'sigmoid' },
     { op: 'affine', mul: 2, add: -1 },
     { op: 'reshape', shape: [cfg.c, cfg.h, cfg.w] },
@@ -80,13 +80,13 @@ export function paperConv(cfg: ModelConfig, narrow: boolean): Networks {
     { op: 'meanHW' },
   ];
   const featureLayer = d.length - 1; // globally pooled features
-  d.push({ op: 'dense', name: 'fc_logits', inF: c2, outF: cfg.k, weightNorm: true, initScale: OUTPUT_INIT_SCALE }, { op: 'zeroLogit' });
+  d.push({ op: 'dense', name: 'fc_logits', inC: c2, outC: cfg.k, weightNorm: true, initScale: OUTPUT_INIT_SCALE }, { op: 'zeroLogit' });
 
   // 4x4x512 for 32x32 images; other sizes start at ceil(H/8) x ceil(W/8) and are resized at the end.
   const h0 = Math.ceil(cfg.h / 8), w0 = Math.ceil(cfg.w / 8);
   const deconv = (name: string, inC: number, outC: number): Deconv => ({ op: 'deconv', name, inC, outC, k: 5, stride: 2, pad: 2, outPad: 1 });
   const g: Layer[] = [
-    { op: 'dense', name: 'fc', inF: cfg.nz, outF: 512 * h0 * w0 },
+    { op: 'dense', name: 'fc', inC: cfg.nz, outC: 512 * h0 * w0 },
     norm('norm0', 'batch', 512 * h0 * w0, true),
     RELU,
     { op: 'reshape', shape: [512, h0, w0] },

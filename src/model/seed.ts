@@ -41,7 +41,7 @@ export function seedDiscriminator(cfg: ModelConfig): { layers: Layer[]; featureL
 export function seedGenerator(cfg: ModelConfig): Layer[] {
   const n = Math.ceil(Math.log2(Math.max(cfg.h, cfg.w)));
   const layers: Layer[] = [
-    { op: 'dense', name: 'fc', inF: cfg.nz, outF: FC_WIDTH },
+    { op: 'dense', name: 'fc', inC: cfg.nz, outC: FC_WIDTH },
     LRELU,
     { op: 'reshape', shape: [FC_WIDTH, 1, 1] },
   ];

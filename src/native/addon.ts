@@ -1,8 +1,11 @@
 /**
  * Typed surface of the libtorch addon (native/binding.cpp). Everything heavy runs off the JS
  * thread and resolves a Promise; libtorch errors arrive as rejected Promises with their message.
+ * Images cross the boundary as NHWC pixels in 0..255, both ways, as in the exported ONNX models.
  */
 import * as path from 'node:path';
+import type { TrainConfig } from '../config';
+import { completeLayer } from '../model/layers';
 import type { ModelDescription } from '../model/describe';
 
 /** A parameter or buffer: float32 values in PyTorch layout. */
@@ -20,52 +23,46 @@ export interface Losses {
   d_loss_fake?: number;
   d_loss_unlabeled?: number;
   g_loss?: number;
-  GAN_loss?: number;
   s_loss?: number;
   accuracy?: number;
+  /** The seed's annealed reconstruction weight used by this generator update. */
+  recon_weight?: number;
 }
 
-export interface NativeOptions {
-  lrG: number;
-  lrD: number;
-  beta1: number;
-  clipNorm: number; // global-norm gradient clipping; 0 disables
-  seed: number;
-  device: 'cpu' | 'cuda';
-  loss: 'seed' | 'improved-gan';
-  gLoss: 'seed' | 'feature-matching';
-  /** Fake-class target probability (one-sided label smoothing) of the seed loss. */
-  alpha: number;
-  /** Decay of the classifier's weight moving average; 0 keeps none. */
-  emaDecay: number;
-  /** pytorch: m / (sqrt(v) + 1e-8); official: the Improved-GAN code's m / sqrt(v + 1e-8). Default pytorch. */
-  adamEpsilon?: 'pytorch' | 'official';
-}
+/** The training settings the addon reads: TrainConfig's own fields, complete, device resolved. */
+export type NativeOptions = Pick<TrainConfig, 'learningRateG' | 'learningRateD' | 'beta1' | 'clipNorm' | 'alpha' | 'emaDecay' | 'seed' | 'loss' | 'gLoss' | 'updateRate' | 'reconWeight' | 'reconSteps'> &
+  Required<Pick<TrainConfig, 'adamEpsilon' | 'gan'>> & { device: 'cpu' | 'cuda' };
+
+/** Which batches a step of the recipe reads; the caller draws exactly these, in this order. */
+export interface StepPlan { labeled: boolean; unlabeled: boolean; generatorReal: boolean }
+export interface StepBatches { labeled?: Batch; unlabeled?: Batch | null; generatorReal?: Batch }
 
 export interface NativeModel {
-  /** One discriminator update on a labeled batch, optionally an unlabeled one, and a generated batch. */
-  trainDiscriminator(labeled: Batch, unlabeled: Batch | null): Promise<Losses>;
-  /** One generator update; `real` feeds the annealed reconstruction loss and feature matching. */
-  trainGenerator(real: Batch, reconWeight: number): Promise<Losses>;
+  /** The batches step `step` (0-based) of the recipe reads. */
+  plan(step: number): StepPlan;
+  /**
+   * One step of the recipe (see native/trainer.h): the seed's alternating discriminator or
+   * generator update, Improved-GAN's discriminator then generator update, or a supervised update.
+   * Rejects, without changing any weight, when a loss or gradient norm is not finite.
+   */
+  step(step: number, batches: StepBatches): Promise<Losses>;
   /** Losses and accuracy on a batch without training (eval-mode batch norm). */
   evaluate(batch: Batch): Promise<Losses>;
-  /** Eval-mode logits [n, K + 1] of raw NHWC pixels; `ema` uses the averaged weights when kept. */
+  /** Eval-mode logits [n, K + 1] of NHWC pixels 0..255; `ema` uses the averaged weights when kept. */
   classify(images: Uint8Array | Float32Array, n: number, ema?: boolean): Promise<Float32Array>;
-  /** Eval-mode generator: z [n, n_z] -> NHWC images in [-1, 1]. */
+  /** Eval-mode generator: z [n, n_z] -> NHWC pixels in 0..255 (float). */
   generate(z: Float32Array, n: number): Promise<Float32Array>;
   /** Data-dependent initialisation of the weight-normalised layers from a real batch (and noise). */
   initFromData(batch: Batch): Promise<void>;
   /** Changes both optimisers' learning rates (schedules). */
-  setLearningRates(lrG: number, lrD: number): void;
-  /** Noise for the generator from the model's own seeded generator: [n, n_z]. */
-  sampleZ(n: number): Float32Array;
+  setLearningRates(lrG: number, lrD: number): Promise<void>;
   save(file: string): Promise<void>;
   /** `weightsOnly` skips the optimiser and RNG state (inference needs only the networks). */
   load(file: string, weightsOnly?: boolean): Promise<void>;
   /** Copies of all parameters and buffers; with `ema`, the discriminator's averaged weights. */
-  weights(ema?: boolean): Weights;
-  /** Replace parameters/buffers by name (tests, imports); shapes must match. */
-  setWeights(w: Weights): void;
+  weights(ema?: boolean): Promise<Weights>;
+  /** Replaces parameters/buffers by name (imports, tests); shapes must match. */
+  setWeights(w: Weights): Promise<void>;
   readonly device: string;
 }
 
@@ -93,6 +90,8 @@ export function native(): Binding {
   return binding;
 }
 
+/** A native model of a description; every layer is handed over complete (the addon reads it strictly). */
 export function createModel(desc: ModelDescription, opts: NativeOptions): NativeModel {
-  return new (native().Model)(desc, opts);
+  const complete = { ...desc, discriminator: desc.discriminator.map(completeLayer), generator: desc.generator.map(completeLayer) };
+  return new (native().Model)(complete, opts);
 }

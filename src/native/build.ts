@@ -1,7 +1,7 @@
 /** From a training configuration and a dataset's shape to a described, built native model. */
 import type { TrainConfig } from '../config';
 import { describeModel, type ModelConfig, type ModelDescription } from '../model/describe';
-import { createModel, native, type NativeModel } from './addon';
+import { createModel, native, type NativeModel, type NativeOptions } from './addon';
 
 export interface BuiltModel { desc: ModelDescription; model: NativeModel; device: 'cpu' | 'cuda' }
 
@@ -12,26 +12,22 @@ export function modelConfigFor(c: TrainConfig, data: { h: number; w: number; c: 
 
 /** `auto` means CUDA when this libtorch has it and a GPU is visible, else CPU. */
 export function resolveDevice(d: TrainConfig['device']): 'cpu' | 'cuda' {
-  if (d === 'auto') return native().cudaAvailable() ? 'cuda' : 'cpu';
+  const cuda = native().cudaAvailable();
+  if (d === 'cuda' && !cuda)
+    throw new Error('--device cuda: CUDA is not available (this libtorch is a CPU build or no GPU is visible); use --device cpu, or build against a CUDA libtorch with LIBTORCH=/path/to/libtorch');
+  if (d === 'auto') return cuda ? 'cuda' : 'cpu';
   return d;
+}
+
+/** The addon's options from a run's configuration (settings that older checkpoints lack take the value they trained with). */
+export function nativeOptions(c: TrainConfig, device: 'cpu' | 'cuda'): NativeOptions {
+  const { learningRateG, learningRateD, beta1, clipNorm, alpha, emaDecay, seed, loss, gLoss, updateRate, reconWeight, reconSteps } = c;
+  return { learningRateG, learningRateD, beta1, clipNorm, alpha, emaDecay, seed, loss, gLoss, updateRate, reconWeight, reconSteps, device, adamEpsilon: c.adamEpsilon ?? 'pytorch', gan: c.gan ?? true };
 }
 
 export function buildModel(c: TrainConfig, mc: ModelConfig): BuiltModel {
   native().setThreads(c.threads);
   const device = resolveDevice(c.device);
   const desc = describeModel(mc);
-  const model = createModel(desc, {
-    lrG: c.learningRateG,
-    lrD: c.learningRateD,
-    beta1: c.beta1,
-    clipNorm: c.clipNorm,
-    seed: c.seed,
-    device,
-    loss: c.loss,
-    gLoss: c.gLoss,
-    alpha: c.alpha,
-    emaDecay: c.emaDecay,
-    adamEpsilon: c.adamEpsilon,
-  });
-  return { desc, model, device };
+  return { desc, model: createModel(desc, nativeOptions(c, device)), device };
 }

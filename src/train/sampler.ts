@@ -2,13 +2,14 @@
  * Mini-batches drawn epoch by epoch from a fixed pool of example indices, each epoch a fresh
  * seeded shuffle. Its whole state is (epoch, position), so a resumed run continues exactly.
  */
+import type { Batch } from '../native/addon';
 import { deriveSeed, Random } from '../util/random';
 
 export interface SamplerState { epoch: number; position: number }
 
 export interface ImageSource { images: Uint8Array; labels: Int32Array; h: number; w: number; c: number }
 
-export interface Batch { images: Uint8Array; labels: Int32Array; n: number }
+export type { Batch };
 
 export class Sampler {
   private order: Int32Array;

@@ -3,10 +3,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describeModel, type ModelConfig } from '../../src/model/describe';
-import { createModel, native, type Batch, type NativeModel, type NativeOptions } from '../../src/native/addon';
+import { createModel, native, type Batch, type Losses, type NativeModel, type NativeOptions } from '../../src/native/addon';
 
 export const OPTIONS: NativeOptions = {
-  lrG: 1e-3, lrD: 1e-3, beta1: 0.5, clipNorm: 20, seed: 7, device: 'cpu', loss: 'seed', gLoss: 'seed', alpha: 0.9, emaDecay: 0,
+  learningRateG: 1e-3, learningRateD: 1e-3, beta1: 0.5, clipNorm: 20, seed: 7, device: 'cpu', loss: 'seed', gLoss: 'seed', alpha: 0.9,
+  emaDecay: 0, adamEpsilon: 'pytorch', gan: true, updateRate: 1, reconWeight: 10, reconSteps: 1500,
 };
 
 export function config(over: Partial<ModelConfig> = {}): ModelConfig {
@@ -16,6 +17,21 @@ export function config(over: Partial<ModelConfig> = {}): ModelConfig {
 export function makeModel(cfg: Partial<ModelConfig> = {}, opts: Partial<NativeOptions> = {}): NativeModel {
   native().setThreads(2);
   return createModel(describeModel(config(cfg)), { ...OPTIONS, ...opts });
+}
+
+/** One discriminator update of the seed recipe (its even steps), optionally with an unlabeled batch. */
+export function dStep(m: NativeModel, labeled: Batch, unlabeled?: Batch | null): Promise<Losses> {
+  return m.step(0, { labeled, unlabeled });
+}
+
+/** One generator update of the seed recipe (its odd steps; `step` sets the reconstruction weight). */
+export function gStep(m: NativeModel, real: Batch, step = 1): Promise<Losses> {
+  return m.step(step, { generatorReal: real });
+}
+
+/** z for n samples, uniform in [-1, 1], reproducible. */
+export function someZ(n: number, nz: number): Float32Array {
+  return Float32Array.from({ length: n * nz }, (_, i) => Math.sin(i * 12.9898) );
 }
 
 /** A deterministic batch of structured images: class k is a bright stripe at row band k. */

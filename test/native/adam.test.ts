@@ -5,18 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { makeModel, stripeBatch } from '../helpers/model';
+import { makeModel, stripeBatch, dStep } from '../helpers/model';
 
 const LR = 1e-3;
 
 test('adamEpsilon official damps small-gradient updates; pytorch moves each parameter by lr on step 1', async () => {
-  const opts = { lrD: LR, clipNorm: 0 };
+  const opts = { learningRateD: LR, clipNorm: 0 };
   const [a, b] = [makeModel({}, { ...opts, adamEpsilon: 'pytorch' }), makeModel({}, { ...opts, adamEpsilon: 'official' })];
-  const w0 = a.weights();
+  const w0 = (await a.weights());
   const batch = stripeBatch(16, 28, 28, 1, 10);
-  await a.trainDiscriminator(batch, null);
-  await b.trainDiscriminator(batch, null);
-  const [wa, wb] = [a.weights(), b.weights()];
+  await dStep(a, batch);
+  await dStep(b, batch);
+  const [wa, wb] = [(await a.weights()), (await b.weights())];
   let moved = 0, notLr = 0, damped = 0;
   // Parameters only: batch-norm running statistics move the same way in both.
   for (const k of Object.keys(w0).filter((k) => k.startsWith('D.') && !/running_|num_batches/.test(k))) {

@@ -54,9 +54,9 @@ async function resumeCase(over: Partial<TrainConfig>): Promise<void> {
   const b = await loadCheckpoint(once.checkpoint, { threads: 2, device: 'cpu' }, 'resume');
   // Guard against a vacuous pass: training moved the weights away from step 6.
   const at6 = await loadCheckpoint(path.join(split, 'model-6'), { threads: 2, device: 'cpu' }, 'resume');
-  assert.ok(weightDiffs(at6.model.weights(), b.model.weights()).length > 0, 'steps 7-8 changed nothing');
-  assert.deepEqual(weightDiffs(a.model.weights(), b.model.weights()), [], 'resumed vs uninterrupted weights');
-  if ((over.emaDecay ?? 0) > 0) assert.deepEqual(weightDiffs(a.model.weights(true), b.model.weights(true)), [], 'moving averages');
+  assert.ok(weightDiffs(await at6.model.weights(), await b.model.weights()).length > 0, 'steps 7-8 changed nothing');
+  assert.deepEqual(weightDiffs(await a.model.weights(), await b.model.weights()), [], 'resumed vs uninterrupted weights');
+  if ((over.emaDecay ?? 0) > 0) assert.deepEqual(weightDiffs(await a.model.weights(true), await b.model.weights(true)), [], 'moving averages');
   fs.rmSync(root, { recursive: true, force: true });
   fs.rmSync(path.dirname(data), { recursive: true, force: true });
 }
@@ -81,9 +81,9 @@ test('a resume may change the weight average\'s decay: the raw weights are untou
   assert.equal(readCheckpointMeta(resumed.checkpoint).config.emaDecay, 0.1);
   const a = await loadCheckpoint(resumed.checkpoint, { threads: 2, device: 'cpu' }, 'resume');
   const b = await loadCheckpoint(once.checkpoint, { threads: 2, device: 'cpu' }, 'resume');
-  assert.deepEqual(weightDiffs(a.model.weights(), b.model.weights()), [], 'raw weights');
+  assert.deepEqual(weightDiffs(await a.model.weights(), await b.model.weights()), [], 'raw weights');
   // The warm-up allows a decay of up to 8/17 by step 8, so 0.9 and 0.1 average differently.
-  assert.ok(weightDiffs(a.model.weights(true), b.model.weights(true)).length > 0, 'the new decay changed nothing');
+  assert.ok(weightDiffs(await a.model.weights(true), await b.model.weights(true)).length > 0, 'the new decay changed nothing');
   // Dropping an average is refused in one line (the newest checkpoint, model-8, has decay 0.1).
   await assert.rejects(resume({ checkpoint: split, emaDecay: 0 }), /^Error: --ema-decay 0: .* was trained with --ema-decay 0.1; a resume can change the decay of a weight average, not drop one$/);
   fs.rmSync(root, { recursive: true, force: true });

@@ -9,13 +9,13 @@ import { weightShape, isLinear } from '../../../src/export/layer-weights';
 import { Random } from '../../../src/util/random';
 
 function paramShape(l: Layer, p: string): number[] {
-  if (isLinear(l)) return p === 'weight' || p === 'v' ? weightShape(l) : [l.op === 'dense' ? l.outF : l.outC];
+  if (isLinear(l)) return p === 'weight' || p === 'v' ? weightShape(l) : [l.outC];
   if (l.op === 'norm') return [l.ch];
   throw new Error(`layer ${l.op} has no parameters`);
 }
 
 function fanIn(l: Layer): number {
-  if (l.op === 'dense') return l.inF;
+  if (l.op === 'dense') return l.inC;
   if (l.op === 'conv' || l.op === 'deconv') return l.inC * l.k * l.k;
   return 1;
 }

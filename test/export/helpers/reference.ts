@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelDescription } from '../../../src/model/describe';
 import { createModel, type NativeOptions, type Weights } from '../../../src/native/addon';
+import { OPTIONS } from '../../helpers/model';
 import { repoRoot } from './repo-root';
 import { runTorchReference, type ReferenceJob } from './torch-reference';
 
@@ -22,7 +23,7 @@ export interface RefOutputs {
   /** The weights as the reference holds them (the addon's read-back), to export from. */
   weights: Weights;
   logits: Float32Array[];
-  /** NHWC in [-1, 1]. */
+  /** NHWC in [-1, 1] (the PyTorch interpreter's scale; the addon's pixels are mapped to it). */
   images: Float32Array[];
 }
 
@@ -34,15 +35,12 @@ export function referenceKind(): 'addon' | 'torch' {
   return fs.existsSync(ADDON_FILE) ? 'addon' : 'torch';
 }
 
-export const NATIVE_TEST_OPTIONS: NativeOptions = {
-  lrG: 1e-4, lrD: 1e-4, beta1: 0.5, clipNorm: 20, seed: 1, device: 'cpu',
-  loss: 'seed', gLoss: 'seed', alpha: 0.9, emaDecay: 0,
-};
+export const NATIVE_TEST_OPTIONS: NativeOptions = { ...OPTIONS, seed: 1 };
 
 async function addonOutputs(c: RefCase): Promise<RefOutputs> {
   const model = createModel(c.desc, { ...NATIVE_TEST_OPTIONS, loss: c.desc.config.loss });
-  model.setWeights(c.weights);
-  const weights = model.weights();
+  await model.setWeights(c.weights);
+  const weights = (await model.weights());
   // The random values (non-trivial running statistics included) must be what the addon now runs.
   for (const [key, t] of Object.entries(c.weights)) {
     const got = weights[key];
@@ -51,7 +49,7 @@ async function addonOutputs(c: RefCase): Promise<RefOutputs> {
   const logits: Float32Array[] = [];
   for (const b of c.images) logits.push(await model.classify(b.data, b.n));
   const images: Float32Array[] = [];
-  for (const b of c.z) images.push(await model.generate(b.data, b.n));
+  for (const b of c.z) images.push((await model.generate(b.data, b.n)).map((v) => v / 127.5 - 1));
   return { weights, logits, images };
 }
 
