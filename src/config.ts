@@ -8,6 +8,14 @@ import { DECONV_TYPES, LOSS_KINDS, MODEL_KINDS, NORM_TYPES, type DeconvType, typ
 export type GeneratorLoss = 'seed' | 'feature-matching' | 'non-saturating';
 export const GENERATOR_LOSSES: readonly GeneratorLoss[] = ['seed', 'feature-matching', 'non-saturating'];
 
+/**
+ * The seed model's training recipe: ssgan's (the default; its settings are DEFAULTS') or the seed
+ * project's exact one, kept for comparison (its generator collapses to one or two shapes within
+ * the default 5,000 MNIST steps).
+ */
+export type Recipe = 'ssgan' | 'seed';
+export const RECIPES: readonly Recipe[] = ['ssgan', 'seed'];
+
 export interface TrainConfig {
   dataset: string;
   datasetDir?: string;
@@ -19,6 +27,7 @@ export interface TrainConfig {
   normType: NormType;
   deconvType: DeconvType;
   loss: LossKind;
+  recipe: Recipe;
   gLoss: GeneratorLoss;
   learningRateG: number;
   learningRateD: number;
@@ -72,6 +81,7 @@ export const DEFAULTS: TrainConfig = {
   normType: 'batch',
   deconvType: 'bilinear',
   loss: 'seed',
+  recipe: 'ssgan',
   gLoss: 'seed',
   learningRateG: 1e-4,
   learningRateD: 1e-4,
@@ -97,6 +107,11 @@ export const DEFAULTS: TrainConfig = {
   dataInit: true,
   gan: true,
 };
+
+/** The settings a recipe changes from DEFAULTS (applied under the model's and the command line's). */
+export function recipeDefaults(recipe: Recipe): Partial<TrainConfig> {
+  return recipe === 'seed' ? { gLoss: 'seed', reconWeight: 10, reconSteps: 1500 } : {};
+}
 
 /** The paper's settings for its own architectures, used where the command line does not say. */
 export function modelDefaults(model: ModelKind): Partial<TrainConfig> {
@@ -176,6 +191,7 @@ export function validate(c: TrainConfig, typed?: ReadonlySet<string>): TrainConf
   oneOf('--deconv-type', c.deconvType, DECONV_TYPES);
   oneOf('--loss', c.loss, LOSS_KINDS);
   oneOf('--g-loss', c.gLoss, GENERATOR_LOSSES);
+  oneOf('--recipe', c.recipe ?? 'seed', RECIPES);
   oneOf('--device', c.device, ['cpu', 'cuda', 'auto'] as const);
   oneOf('--split', c.split, ['official', 'seed'] as const);
   positiveInt('--batch-size', c.batchSize);
