@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { withTempDir, writeFileAtomic } from '../util/atomic';
+import { quoted } from './formats/messages';
 import { readSeedHdf5 } from './hdf5/seed-reader';
 import { writeSeedHdf5 } from './hdf5/seed-writer';
 import { fingerprint, readPacked, writePacked, PackedData } from './packed-cache';
@@ -49,8 +50,16 @@ export function resolveDatasetDir(opts: { dataset?: string; datasetDir?: string;
   return path.resolve(opts.dataDir, match ?? canonicalDatasetName(opts.dataset));
 }
 
+/** id.txt: one id per line (blank lines skipped); each names an HDF5 group, at most once. */
 export function readIds(idFile: string): string[] {
-  return fs.readFileSync(idFile, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+  const ids = fs.readFileSync(idFile, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (/[/\0]/.test(id)) throw new Error(`${idFile}: id ${quoted(id)} cannot name an HDF5 group (it holds '/' or a NUL)`);
+    if (seen.has(id)) throw new Error(`${idFile}: id ${quoted(id)} is listed twice`);
+    seen.add(id);
+  }
+  return ids;
 }
 
 function readJson<T>(file: string): T | undefined {

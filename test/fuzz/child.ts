@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Input, Mem, Outcome } from './harness';
+import type { Mem, Outcome, SpilledInput } from './harness';
 
 const MIB = 2 ** 20;
 
@@ -19,13 +19,18 @@ async function main(): Promise<void> {
   gc();
   const base = { rssMiB: process.memoryUsage().rss / MIB, maxRssMiB: process.resourceUsage().maxRSS / 1024, externalMiB: process.memoryUsage().external / MIB };
 
-  process.on('message', async (m: { id: number; target: string; input: Input & { bytesFile?: string } }) => {
+  process.on('message', async (m: { id: number; target: string; input: SpilledInput }) => {
     if (m.input.bytesFile) m.input.bytes = new Uint8Array(fs.readFileSync(m.input.bytesFile));
     const dir = path.join(root, `case-${++n}`);
     fs.mkdirSync(dir);
     for (const [name, bytes] of Object.entries(m.input.files ?? {})) {
       fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
       fs.writeFileSync(path.join(dir, name), bytes);
+    }
+    for (const [name, from] of Object.entries(m.input.fileCopies ?? {})) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.copyFileSync(from, path.join(dir, name));
+      m.input.files![name] = new Uint8Array(fs.readFileSync(from));
     }
     const externalBefore = process.memoryUsage().external / MIB;
     const t0 = performance.now();
@@ -41,12 +46,12 @@ async function main(): Promise<void> {
       const target = TARGETS[m.target];
       if (!target) throw new Error(`no fuzz target ${m.target}`);
       const value = await target(m.input, { dir, root });
-      outcome = { kind: 'ok', value, mem: mem(), ms: performance.now() - t0 };
+      outcome = { kind: 'ok', value, mem: mem(), ms: performance.now() - t0, dir };
     } catch (err) {
       const e = err as Error;
       outcome = {
         kind: 'error', isError: err instanceof Error, name: e?.name ?? typeof err, message: err instanceof Error ? e.message : String(err),
-        stack: e?.stack, mem: mem(), ms: performance.now() - t0,
+        stack: e?.stack, mem: mem(), ms: performance.now() - t0, dir,
       };
     }
     fs.rmSync(dir, { recursive: true, force: true });

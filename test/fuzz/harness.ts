@@ -245,8 +245,8 @@ export function jsonFileArb(seed: unknown): fc.Arbitrary<{ bytes: Uint8Array; wh
 export interface Mem { rssMiB: number; maxRssMiB: number; externalMiB: number; baseMaxRssMiB: number; baseExternalMiB: number }
 
 export type Outcome =
-  | { kind: 'ok'; value: unknown; mem: Mem; ms: number }
-  | { kind: 'error'; isError: boolean; name: string; message: string; stack?: string; mem: Mem; ms: number }
+  | { kind: 'ok'; value: unknown; mem: Mem; ms: number; dir: string }
+  | { kind: 'error'; isError: boolean; name: string; message: string; stack?: string; mem: Mem; ms: number; dir: string }
   | { kind: 'crash'; code: number | null; signal: string | null; stderr: string }
   | { kind: 'hang'; ms: number; stderr: string };
 
@@ -260,6 +260,9 @@ export interface Input {
   args?: unknown;
 }
 
+/** An input as sent to the sandbox: large byte arrays replaced by files it reads. */
+export interface SpilledInput extends Input { bytesFile?: string; fileCopies?: Record<string, string> }
+
 export class Sandbox {
   private child?: ChildProcess;
   private ready?: Promise<ChildProcess>;
@@ -272,13 +275,23 @@ export class Sandbox {
 
   constructor(private readonly heapMiB = 1024) {}
 
-  /** Large byte inputs go through a file: a pipe moves hundreds of KiB slowly on a busy machine. */
-  private spill(input: Input): Input & { bytesFile?: string } {
-    if (!input.bytes || input.bytes.length < 64 * 1024) return input;
+  /** Large inputs go through files: a pipe moves hundreds of KiB slowly on a busy machine. */
+  private spill(input: Input): SpilledInput {
+    const big = (b?: Uint8Array): boolean => b !== undefined && b.length >= 64 * 1024;
+    if (!big(input.bytes) && !Object.values(input.files ?? {}).some(big)) return input;
     this.spillDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'ssgan-fuzz-in-'));
-    const bytesFile = path.join(this.spillDir, 'input.bin');
-    fs.writeFileSync(bytesFile, input.bytes);
-    return { ...input, bytes: undefined, bytesFile };
+    const out: SpilledInput = { ...input, files: {}, fileCopies: {} };
+    if (big(input.bytes)) {
+      out.bytes = undefined;
+      out.bytesFile = path.join(this.spillDir, 'input.bin');
+      fs.writeFileSync(out.bytesFile, input.bytes!);
+    }
+    for (const [name, b] of Object.entries(input.files ?? {})) {
+      if (!big(b)) { out.files![name] = b; continue; }
+      out.fileCopies![name] = path.join(this.spillDir, `file-${Object.keys(out.fileCopies!).length}`);
+      fs.writeFileSync(out.fileCopies![name], b);
+    }
+    return out;
   }
 
   private start(): Promise<ChildProcess> {
@@ -365,6 +378,9 @@ function saveFailure(target: string, input: Input, why: string): string {
   return dir;
 }
 
+/** Where a file name given to assertAllowed says `{case}`, the sandbox's folder for the case is meant. */
+export const CASE_DIR = '{case}';
+
 /** Throws unless `o` is an allowed outcome: a result (checked by `check`) or a one-line Error naming `file`. */
 export function assertAllowed(o: Outcome, file: string, bounds: Bounds, check?: (value: any) => void): void {
   if (o.kind === 'hang') throw new Error(`hang: no answer within ${o.ms} ms; stderr: ${o.stderr.slice(-500)}`);
@@ -373,6 +389,7 @@ export function assertAllowed(o: Outcome, file: string, bounds: Bounds, check?: 
   if (grew > bounds.memMiB) throw new Error(`memory: grew by ${grew.toFixed(0)} MiB, over the ${bounds.memMiB} MiB bound`);
   if (o.ms > CASE_TIMEOUT_MS) throw new Error(`slow: ${o.ms} ms`);
   if (o.kind === 'error') {
+    file = file.replace(CASE_DIR, o.dir);
     if (!o.isError) throw new Error(`threw a non-Error: ${o.message}`);
     if (o.message.includes('\n')) throw new Error(`multi-line error message: ${JSON.stringify(o.message.slice(0, 600))}`);
     if (!o.message.includes(file)) throw new Error(`error does not name the file ${file}: ${o.name}: ${o.message}\n${o.stack}`);
@@ -408,7 +425,7 @@ export async function fuzz<C>(spec: FuzzSpec<C>): Promise<Stats> {
     if (o.kind === 'ok') stats.ok++;
     if (o.kind === 'error') {
       stats.errors++;
-      const key = o.message.replace(file, '<file>').replace(/\d+/g, 'N').slice(0, 90);
+      const key = o.message.replace(file.replace(CASE_DIR, o.dir), '<file>').replace(/\d+/g, 'N').slice(0, 90);
       stats.messages.set(key, (stats.messages.get(key) ?? 0) + 1);
     }
     try {

@@ -3,7 +3,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadDataset } from '../../src/data/dataset';
+import { loadDataset, readIds } from '../../src/data/dataset';
 import { CIFAR10, MNIST, SVHN } from '../../src/data/download/sources';
 import { parseCifarBatch } from '../../src/data/formats/cifar';
 import { decodeImage } from '../../src/data/formats/image';
@@ -89,8 +89,7 @@ export const TARGETS: Record<string, Target> = {
     return { written };
   },
   hdf5: async (input, ctx) => {
-    const ids = fs.readFileSync(path.join(ctx.dir, 'id.txt'), 'utf8').split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
-    const d = await readSeedHdf5(path.join(ctx.dir, 'data.hdf5'), ids);
+    const d = await readSeedHdf5(path.join(ctx.dir, 'data.hdf5'), readIds(path.join(ctx.dir, 'id.txt')));
     return summary(d);
   },
   image: ({ bytes, name }) => {
