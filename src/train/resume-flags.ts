@@ -76,12 +76,11 @@ export function planResume(req: ResumeRequest, meta: CheckpointMeta, checkpointD
     throw new Error(`--ema-decay ${changes.emaDecay}: ${checkpointDir} was trained with --ema-decay ${saved.emaDecay}; a resume can change the decay of a weight average, not ${saved.emaDecay > 0 ? 'drop' : 'start'} one`);
 
   const sameName = req.dataset === undefined || canonicalDatasetName(req.dataset).toLowerCase() === canonicalDatasetName(saved.dataset).toLowerCase();
-  const relocated = req.datasetDir !== undefined || req.dataDir !== undefined || !sameName;
   let datasetDir = meta.dataset.dir;
-  if (relocated) {
+  if (req.datasetDir !== undefined || req.dataDir !== undefined || !sameName)
     datasetDir = resolveDatasetDir({ dataset: req.dataset ?? saved.dataset, datasetDir: req.datasetDir, dataDir: req.dataDir ?? saved.dataDir });
-    Object.assign(changes, { datasetDir, dataDir: req.dataDir ?? saved.dataDir });
-  }
+  const relocated = path.resolve(datasetDir) !== path.resolve(meta.dataset.dir);
+  if (relocated) Object.assign(changes, { datasetDir, dataDir: req.dataDir ?? saved.dataDir });
   const config = validate({ ...saved, ...changes }, changed);
   return { config, changes, datasetDir, relocated };
 }
