@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- curves FILE|DIR...`: few-label learning curves side by side. Each argument is a
- * train dir (its metrics.jsonl) or a file of `test-full` lines such as bench/results/cpu/*.jsonl;
+ * train dir (its metrics.jsonl) or a file of `test-full` lines such as results/cpu/*.jsonl;
  * prints test errors at fixed epochs, the best epoch, and the mean and spread at the last epoch
  * every run has.
  */

@@ -9,7 +9,7 @@
  *                      paper-mnist, 100 labels, Improved-GAN + feature matching, one thread (two can
  *                      run side by side): test errors by epoch; DECAY_START = --lr-decay-start
  *   cifar [STEPS]      import CIFAR-10 (JPEG), train STEPS (2000) steps, evaluate; paper-cifar s/epoch
- *   curves FILE|DIR... few-label learning curves side by side (train dirs or bench/results/cpu/*.jsonl)
+ *   curves FILE|DIR... few-label learning curves side by side (train dirs or results/cpu/*.jsonl)
  *   score [CKPT]       ssgan score on 10,000 MNIST samples, cold and warm, with the judge and the real-data floor
  * With no NAME: speed, memory, load, eval.
  */
@@ -53,7 +53,7 @@ function memory(): void {
 }
 
 function load(): void {
-  const r = run(process.execPath, [path.join(ROOT, 'dist', 'src', 'data', 'bench-load.js'), fs.mkdtempSync('/tmp/ssgan-bench-load-'), '99289'], { quiet: true });
+  const r = run(process.execPath, [path.join(__dirname, 'bench-load.js'), fs.mkdtempSync('/tmp/ssgan-bench-load-'), '99289'], { quiet: true });
   console.log('load: synthetic 73,257 + 26,032 examples of 32x32x3 (SVHN-sized)');
   process.stdout.write(r.stdout.split('\n').map((l) => (l ? `  ${l}\n` : '')).join(''));
 }

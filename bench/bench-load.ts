@@ -1,10 +1,11 @@
-// Measures dataset loading: `node dist/src/data/bench-load.js DIR [COUNT]` writes a synthetic
-// COUNT-example 32x32x3 dataset to DIR (once), then times a cold load (no data.packed: every id read
-// through HDF5) and a warm load, each in a fresh process so peak RSS is the load's own.
+// Measures dataset loading (`npm run bench -- load`): `node dist/bench/bench-load.js DIR [COUNT]`
+// writes a synthetic COUNT-example 32x32x3 dataset to DIR (once), then times a cold load (no
+// data.packed: every id read through HDF5) and a warm load, each in a fresh process so peak RSS is
+// the load's own.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadDataset, writeDataset, PACKED_FILE } from './dataset';
+import { loadDataset, writeDataset, PACKED_FILE } from '../src/data/dataset';
 
 async function child(dir: string): Promise<void> {
   const t0 = process.hrtime.bigint();
