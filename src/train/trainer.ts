@@ -8,6 +8,7 @@ import { lrFactorAt, type TrainConfig } from '../config';
 import type { Dataset } from '../data/dataset';
 import type { Batch, Losses, NativeModel, StepBatches, StepPlan } from '../native/addon';
 import { uniformNoise } from '../eval/noise';
+import { sampleTorch } from '../eval/sample';
 import { imageGrid } from '../summary/grid';
 import { Progress } from '../summary/progress';
 import { writeFileAtomic } from '../util/atomic';
@@ -59,6 +60,8 @@ export async function run(s: Session, out: NodeJS.WriteStream): Promise<TrainRes
   const recorder = new Recorder(trainDir, c, data, model, progress, z);
   const interrupt = new Interrupt((line) => progress.line(line));
   const collapse = new CollapseWatch();
+  // Loaded only when asked for (scoring may first train the dataset's judge with this very loop).
+  const scorer = c.scoreSamples ? await (await import('../score/score')).Scorer.open(data, { threads: c.threads, log: (line) => progress.line(line) }) : undefined;
 
   const meta = (step: number): CheckpointMeta => ({
     format: 'ssgan-checkpoint',
@@ -78,6 +81,10 @@ export async function run(s: Session, out: NodeJS.WriteStream): Promise<TrainRes
     recorder.metrics.write({ step, split: 'test-full', accuracy: t.accuracy, errors: t.errors, examples: t.examples });
     recorder.events.scalar('test_full/accuracy', t.accuracy, step);
     progress.line(`Saved checkpoint ${dir}; test accuracy ${t.accuracy.toFixed(4)} (${t.errors} errors in ${t.examples}), epoch ${(step / perEpoch).toFixed(1)}`);
+    if (scorer) {
+      const samples = await sampleTorch(model, { ...built.desc.config, zLow: built.desc.zLow, zHigh: built.desc.zHigh }, c.scoreSamples!, deriveSeed(c.seed, step));
+      recorder.scores(step, await scorer.score(samples.images, samples.n));
+    }
     return { dir, accuracy: t.accuracy };
   };
 
@@ -107,6 +114,7 @@ export async function run(s: Session, out: NodeJS.WriteStream): Promise<TrainRes
     }
     if (!last || !last.dir.endsWith(`model-${step}`)) last = await checkpointAt(step);
   } finally {
+    await scorer?.release();
     interrupt.close();
     progress.done();
     recorder.close();
