@@ -8,6 +8,21 @@ import { DECONV_TYPES, LOSS_KINDS, MODEL_KINDS, NORM_TYPES, type DeconvType, typ
 export type GeneratorLoss = 'seed' | 'feature-matching' | 'non-saturating';
 export const GENERATOR_LOSSES: readonly GeneratorLoss[] = ['seed', 'feature-matching', 'non-saturating'];
 
+export type Device = 'cpu' | 'cuda' | 'auto';
+export const DEVICES: readonly Device[] = ['cpu', 'cuda', 'auto'];
+
+/** The dataset's recorded train/test split, or the seed's 80/20 seeded shuffle. */
+export type SplitKind = 'official' | 'seed';
+export const SPLIT_KINDS: readonly SplitKind[] = ['official', 'seed'];
+
+/** A few-label run's unlabeled stream: the examples not labeled, or all of them. */
+export type UnlabeledStream = 'rest' | 'all';
+export const UNLABELED_STREAMS: readonly UnlabeledStream[] = ['rest', 'all'];
+
+/** Adam's epsilon: PyTorch's m / (sqrt(v) + eps), or the official Improved-GAN code's m / sqrt(v + eps). */
+export type AdamEpsilon = 'pytorch' | 'official';
+export const ADAM_EPSILONS: readonly AdamEpsilon[] = ['pytorch', 'official'];
+
 /**
  * The seed model's training recipe: ssgan's (the default; its settings are DEFAULTS') or the seed
  * project's exact one, kept for comparison (its generator collapses to one or two shapes within
@@ -20,7 +35,7 @@ export interface TrainConfig {
   dataset: string;
   datasetDir?: string;
   dataDir: string;
-  split: 'official' | 'seed';
+  split: SplitKind;
   model: ModelKind;
   batchSize: number;
   nZ: number;
@@ -42,21 +57,21 @@ export interface TrainConfig {
   checkpoint?: string;
   seed: number;
   threads: number;
-  device: 'cpu' | 'cuda' | 'auto';
+  device: Device;
   alpha: number;
   clipNorm: number;
   beta1: number;
   reconWeight: number;
   reconSteps: number;
   emaDecay: number;
-  /** Adam's epsilon: PyTorch's m / (sqrt(v) + eps), or the official Improved-GAN code's m / sqrt(v + eps). Unset (older checkpoints): pytorch. */
-  adamEpsilon?: 'pytorch' | 'official';
+  /** Unset (checkpoints written without it): pytorch. */
+  adamEpsilon?: AdamEpsilon;
   /** Few labels: this many labeled training examples, balanced over the classes (all when unset). */
   numLabeled?: number;
   labelSeed: number;
   /** Few labels: exactly the examples with the data ids listed in this JSON file. */
   labeledIds?: string;
-  unlabeled: 'rest' | 'all';
+  unlabeled: UnlabeledStream;
   /** Train for this many epochs (passes over the unlabeled stream) instead of --max-training-steps. */
   maxEpochs?: number;
   /** Learning rates decay linearly to 0 from this epoch to --max-epochs. */
@@ -117,12 +132,12 @@ export function recipeDefaults(recipe: Recipe): Partial<TrainConfig> {
 export function modelDefaults(model: ModelKind): Partial<TrainConfig> {
   if (model === 'seed') return {};
   // The official code's average, a += 1e-4 (p - a). On MNIST with 100 labels, same weights: 2.5
-  // errors fewer than 0.999 on average over epochs 80-100 (bench/results/cpu/*-ema9999-from60.jsonl).
+  // errors fewer than 0.999 on average over epochs 80-100 (results/cpu/*-ema9999-from60.jsonl).
   const common: Partial<TrainConfig> = { batchSize: 100, nZ: 100, loss: 'improved-gan', gLoss: 'feature-matching', emaDecay: 0.9999 };
   // MNIST, 100 labels, label seed 1: the official code's init (fixed hidden gains after the data
   // init) and its unclipped Adam with epsilon inside the root: 732 / 183 / 138 / 135 errors after
   // 10 / 30 / 50 / 100 epochs, against 663 / 208 / 154 / 156 with PyTorch's init and trainable
-  // gains, and 160-186 after 100 with PyTorch's Adam as well (bench/results/cpu/).
+  // gains, and 160-186 after 100 with PyTorch's Adam as well (results/cpu/).
   if (model === 'paper-mnist') return { ...common, learningRateG: 3e-3, learningRateD: 3e-3, dataInit: true, officialInit: true, clipNorm: 0, adamEpsilon: 'official' };
   return { ...common, learningRateG: 3e-4, learningRateD: 3e-4 };
 }
@@ -192,8 +207,8 @@ export function validate(c: TrainConfig, typed?: ReadonlySet<string>): TrainConf
   oneOf('--loss', c.loss, LOSS_KINDS);
   oneOf('--g-loss', c.gLoss, GENERATOR_LOSSES);
   oneOf('--recipe', c.recipe ?? 'seed', RECIPES);
-  oneOf('--device', c.device, ['cpu', 'cuda', 'auto'] as const);
-  oneOf('--split', c.split, ['official', 'seed'] as const);
+  oneOf('--device', c.device, DEVICES);
+  oneOf('--split', c.split, SPLIT_KINDS);
   positiveInt('--batch-size', c.batchSize);
   positiveInt('--n-z', c.nZ);
   positiveInt('--update-rate', c.updateRate, true);
@@ -210,8 +225,8 @@ export function validate(c: TrainConfig, typed?: ReadonlySet<string>): TrainConf
   positiveInt('--recon-steps', c.reconSteps);
   if (!(c.clipNorm >= 0)) throw new Error(`--clip-norm ${c.clipNorm}: must be a non-negative number (0 turns clipping off)`);
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw new Error(`--ema-decay ${c.emaDecay}: must be in [0, 1)`);
-  oneOf('--unlabeled', c.unlabeled, ['rest', 'all'] as const);
-  if (c.adamEpsilon !== undefined) oneOf('--adam-epsilon', c.adamEpsilon, ['pytorch', 'official'] as const);
+  oneOf('--unlabeled', c.unlabeled, UNLABELED_STREAMS);
+  if (c.adamEpsilon !== undefined) oneOf('--adam-epsilon', c.adamEpsilon, ADAM_EPSILONS);
   if (c.numLabeled !== undefined) positiveInt('--num-labeled', c.numLabeled);
   if (c.numLabeled !== undefined && c.labeledIds !== undefined)
     throw new Error(`--labeled-ids ${c.labeledIds}: the file says which examples are labeled, so drop --num-labeled ${c.numLabeled}`);

@@ -1,6 +1,6 @@
 // CLI wiring for `ssgan eval` and `ssgan sample`.
 import { Option, type Command } from 'commander';
-import { action, intArg } from '../cli-util';
+import { action, exactlyOne, intArg } from '../cli-util';
 import { availableCores, DEFAULTS } from '../config';
 import { loadCheckpoint } from '../checkpoint/load';
 import { OnnxGenerator } from './onnx-generator';
@@ -44,7 +44,7 @@ export function registerEvalCommands(program: Command): void {
     .option('--seed <s>', 'seed of the noise z', intArg('--seed'), 0)
     .option('--threads <n>', 'intra-op threads', intArg('--threads'), availableCores())
     .action(action('sample', async (f: SampleFlags) => {
-      if (!f.checkpoint === !f.onnx) throw new Error('pass exactly one of --checkpoint <model-N | train dir> and --onnx <generator.onnx>');
+      exactlyOne([f.checkpoint, '--checkpoint <model-N | train dir>'], [f.onnx, '--onnx <generator.onnx>']);
       if (f.n < 1) throw new Error(`--n ${f.n}: need at least one image`);
       let s: Samples;
       let what: string;

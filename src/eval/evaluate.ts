@@ -17,13 +17,6 @@ export function selectExamples(ds: Dataset, dataIds?: string[]): Int32Array {
   });
 }
 
-export function gatherExamples(ds: Dataset, indices: Int32Array): { images: Uint8Array; labels: Int32Array } {
-  const per = ds.h * ds.w * ds.c;
-  const images = new Uint8Array(indices.length * per);
-  indices.forEach((idx, i) => images.set(ds.images.subarray(idx * per, (idx + 1) * per), i * per));
-  return { images, labels: Int32Array.from(indices, (idx) => ds.labels[idx]) };
-}
-
 export interface BackendRun {
   backend: BackendName;
   seconds: number;

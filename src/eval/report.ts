@@ -15,7 +15,7 @@ export function formatReport(r: EvalReport): string {
   return lines.join('\n');
 }
 
-/** One JSON object: accuracy and examples at the top (as issue 2's `eval --json` has them), then the rest. */
+/** One JSON object (`ssgan eval --json`): accuracy and examples at the top, then the rest. */
 export function reportJson(r: EvalReport): Record<string, unknown> {
   const m = r.metrics;
   return {

@@ -5,11 +5,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { exactlyOne } from '../cli-util';
 import { loadDataset, resolveDatasetDir } from '../data/dataset';
 import { exportCheckpoint, usesEma } from '../export/from-checkpoint';
 import { native } from '../native/addon';
 import { loadCheckpoint, type LoadedCheckpoint } from '../checkpoint/load';
-import { evaluatePredictors, gatherExamples, selectExamples, type BackendRun, type Disagreements } from './evaluate';
+import { gather } from '../train/sampler';
+import { evaluatePredictors, selectExamples, type BackendRun, type Disagreements } from './evaluate';
 import type { Metrics } from './metrics';
 import { OnnxClassifier } from './onnx-classifier';
 import { onnxPredictor, torchPredictor, type Predictor } from './predictors';
@@ -38,7 +40,7 @@ export interface EvalReport {
 }
 
 function checkSource(o: EvalOptions): void {
-  if (!o.checkpoint === !o.onnx) throw new Error('pass exactly one of --checkpoint <model-N | train dir> and --onnx <classifier.onnx>');
+  exactlyOne([o.checkpoint, '--checkpoint <model-N | train dir>'], [o.onnx, '--onnx <classifier.onnx>']);
   if (o.onnx && o.backend !== 'onnx') throw new Error(`--backend ${o.backend} runs libtorch: it needs --checkpoint, not --onnx`);
 }
 
@@ -75,7 +77,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     if (k !== ds.k) throw new Error(`the model has ${k} classes but ${datasetDir} has ${ds.k}: evaluate on the dataset it was trained on`);
 
     const indices = selectExamples(ds, o.dataIds);
-    const { images, labels } = gatherExamples(ds, indices);
+    const { images, labels } = gather(ds, indices);
     const ev = await evaluatePredictors(predictors, images, labels, ds.classNames);
     return {
       source: { checkpoint: ck?.dir, onnx: o.onnx, step },

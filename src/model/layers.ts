@@ -45,7 +45,7 @@ export interface Norm { op: 'norm'; name: string; kind: 'batch' | 'instance'; ch
  */
 export interface WeightNormed { weightNorm?: boolean; initScale?: number; initStd?: number; trainGain?: boolean; fromData?: boolean }
 
-/** PyTorch's norm constants, as the reference recipes that reach the issues' targets used. */
+/** PyTorch's norm constants, as the PyTorch reference recipes use them. */
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
 export const IN_EPS = 1e-5;
@@ -54,6 +54,11 @@ export const IN_EPS = 1e-5;
 export function norm(name: string, kind: Norm['kind'], ch: number, affine: boolean): Norm {
   return { op: 'norm', name, kind, ch, affine, eps: kind === 'batch' ? BN_EPS : IN_EPS, momentum: BN_MOMENTUM };
 }
+
+/** The activations the architectures share: leaky ReLU with the seed's and the paper's slope 0.2, ReLU, tanh. */
+export const LRELU: Layer = { op: 'act', fn: 'lrelu', slope: 0.2 };
+export const RELU: Layer = { op: 'act', fn: 'relu' };
+export const TANH: Layer = { op: 'act', fn: 'tanh' };
 
 /** The weight-norm settings a linear layer has unless its description says otherwise. */
 const WEIGHT_NORM_DEFAULTS: Required<WeightNormed> = { weightNorm: false, initScale: 1, initStd: 0, trainGain: true, fromData: true };

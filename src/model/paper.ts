@@ -5,11 +5,9 @@
  * [0, 1]; ssgan's images are in [-1, 1], so the discriminator starts and the MNIST generator ends
  * with an affine map between the two ranges.
  */
-import { norm, type Deconv, type Layer } from './layers';
+import { LRELU, norm, RELU, TANH, type Deconv, type Layer } from './layers';
 import type { ModelConfig } from './describe';
 
-const LRELU = { op: 'act', fn: 'lrelu', slope: 0.2 } as const;
-const RELU = { op: 'act', fn: 'relu' } as const;
 /** Data-dependent initialisation target of the output layers' pre-activation scale. */
 const OUTPUT_INIT_SCALE = 0.1;
 
@@ -97,7 +95,7 @@ export function paperConv(cfg: ModelConfig, narrow: boolean): Networks {
     norm('norm2', 'batch', 128, true),
     RELU,
     { ...deconv('deconv3', 128, cfg.c), weightNorm: true, initScale: OUTPUT_INIT_SCALE },
-    { op: 'act', fn: 'tanh' },
+    TANH,
   ];
   if (h0 * 8 !== cfg.h || w0 * 8 !== cfg.w) g.push({ op: 'resizeTo', mode: 'bilinear', h: cfg.h, w: cfg.w });
   return { discriminator: d, generator: g, featureLayer };

@@ -1,10 +1,9 @@
 /** The seed project's (SSGAN-Tensorflow) discriminator and generator, for any H x W x C and K. */
-import { norm as normLayer, type Layer } from './layers';
+import { LRELU, norm as normLayer, RELU, TANH, type Layer } from './layers';
 import type { ModelConfig } from './describe';
 
 /** Discriminator channel widths, conv by conv; 512 past the sixth. */
 const D_CHANNELS = [32, 64, 128, 256, 256, 512];
-const LRELU = { op: 'act', fn: 'lrelu', slope: 0.2 } as const;
 /** Width of the generator's first (fully connected) layer, reshaped to 1 x 1 x FC_WIDTH. */
 const FC_WIDTH = 1024;
 
@@ -55,10 +54,10 @@ export function seedGenerator(cfg: ModelConfig): Layer[] {
       layers.push({ op: 'resize', mode: cfg.deconvType === 'nn' ? 'nearest' : 'bilinear', scale: 2 });
       layers.push({ op: 'conv', name, inC: ch, outC: out, k: 3, stride: 1, pad: 1 });
     }
-    layers.push({ op: 'act', fn: 'relu' }, ...norm(cfg, `norm${i + 1}`, out));
+    layers.push(RELU, ...norm(cfg, `norm${i + 1}`, out));
     ch = out;
   }
-  layers.push({ op: 'conv', name: 'conv_out', inC: ch, outC: cfg.c, k: 1, stride: 1, pad: 0 }, { op: 'act', fn: 'tanh' });
+  layers.push({ op: 'conv', name: 'conv_out', inC: ch, outC: cfg.c, k: 1, stride: 1, pad: 0 }, TANH);
   const side = 2 ** n;
   if (side !== cfg.h || side !== cfg.w) layers.push({ op: 'resizeTo', mode: 'bilinear', h: cfg.h, w: cfg.w });
   return layers;

@@ -1,7 +1,7 @@
 // Renders a Vega-Lite spec to PNG headlessly: vega-lite compiles it, vega
 // draws SVG (no canvas needed), resvg rasterises the SVG.
 import { Resvg } from '@resvg/resvg-js';
-import { importEsm } from './esm-import';
+import { importEsm } from '../util/esm-import';
 
 type Vega = typeof import('vega');
 // vega-lite's types aren't reachable with this project's module resolution;

@@ -1,7 +1,8 @@
 /** `ssgan train`: the seed's flags in kebab-case, defaults from src/config.ts. */
 import type { Command } from 'commander';
-import { action, intArg, numberArg } from '../cli-util';
-import { DEFAULTS, modelDefaults, recipeDefaults, validate, type TrainConfig } from '../config';
+import { action, choiceList, intArg, numberArg } from '../cli-util';
+import { DEFAULTS, DEVICES, modelDefaults, recipeDefaults, validate, type TrainConfig } from '../config';
+import { DECONV_TYPES, MODEL_KINDS, NORM_TYPES } from '../model/describe';
 import { resume, train } from './session';
 
 export function registerTrainCommands(program: Command): void {
@@ -13,11 +14,11 @@ export function registerTrainCommands(program: Command): void {
     .option('--dataset-dir <path>', 'a dataset folder anywhere (data.hdf5 + id.txt); overrides --dataset')
     .option('--data-dir <dir>', 'where datasets live', d.dataDir)
     .option('--split <kind>', 'official (recorded train/test split) or seed (80/20 seeded shuffle)', d.split)
-    .option('--model <kind>', 'architecture: seed, paper-mnist, paper-cifar or paper-svhn (the paper models default to its batch size, n_z, learning rates, losses and --ema-decay 0.9999)', d.model)
+    .option('--model <kind>', `architecture: ${choiceList(MODEL_KINDS)} (the paper models default to its batch size, n_z, learning rates, losses and --ema-decay 0.9999)`, d.model)
     .option('--batch-size <n>', 'examples per batch', intArg('--batch-size'), d.batchSize)
     .option('--n-z <n>', 'generator noise dimension', intArg('--n-z'), d.nZ)
-    .option('--norm-type <type>', 'batch, instance or none', d.normType)
-    .option('--deconv-type <type>', 'generator upsampling: bilinear, nn or transpose', d.deconvType)
+    .option('--norm-type <type>', choiceList(NORM_TYPES), d.normType)
+    .option('--deconv-type <type>', `generator upsampling: ${choiceList(DECONV_TYPES)}`, d.deconvType)
     .option('--loss <kind>', 'seed (K+1-way softmax with smoothing) or improved-gan', d.loss)
     .option('--recipe <name>', 'ssgan (the default: varied samples within 5,000 MNIST steps) or seed (the seed project\'s exact generator recipe, for comparison: --g-loss seed --recon-weight 10 --recon-steps 1500)', d.recipe)
     .option('--g-loss <kind>', 'generator loss: seed (log sigmoid of the fake-class logit, as the seed), feature-matching (match the mean of the discriminator\'s features on real images) or non-saturating (-log D(G(z)) on the K+1 softmax)', d.gLoss)
@@ -44,13 +45,13 @@ export function registerTrainCommands(program: Command): void {
     .option('--data-init', 'data-dependent initialisation of weight-normalised layers (paper-cifar and paper-svhn do it by default)')
     .option('--no-data-init', 'PyTorch\'s default initialisation only (with paper-mnist, add --no-official-init)')
     .option('--official-init', 'paper-mnist as the official code parametrised it (its default, with --data-init): directions N(0, 0.1), hidden gains fixed where the data init puts them, generator batch norms with a learned shift, its output layer left out of the init')
-    .option('--no-official-init', 'paper-mnist with PyTorch\'s default init and trainable gains (its default before the official init was measured better)')
+    .option('--no-official-init', 'paper-mnist with PyTorch\'s default init and trainable gains')
     .option('--prefix <name>', 'train dir name prefix', d.prefix)
     .option('--train-dir <dir>', 'where logs and checkpoints go (default: train_dir/<prefix>-<dataset>_lr_..._<time>)')
     .option('--checkpoint <path>', 'resume from a model-<step> checkpoint, or the newest intact one in a train dir; other flags must equal the run\'s, except --max-training-steps, --max-epochs, --lr-decay-start, --ema-decay, --threads, --device, and --dataset / --data-dir / --dataset-dir for the same data at a new location')
     .option('--seed <n>', 'random seed (weights, noise, batch order)', intArg('--seed'), d.seed)
     .option('--threads <n>', 'libtorch intra-op threads', intArg('--threads'), d.threads)
-    .option('--device <device>', 'cpu, cuda or auto', d.device)
+    .option('--device <device>', choiceList(DEVICES), d.device)
     .action(
       action('train', async (opts: Partial<TrainConfig>, cmd: Command) => {
         // Options given on the command line win over the chosen model's defaults, which win over the recipe's, which win over ours.

@@ -3,6 +3,7 @@
  * seeded shuffle per class. Every other training example feeds only the unsupervised loss.
  */
 import * as fs from 'node:fs';
+import type { UnlabeledStream } from '../config';
 import { deriveSeed, Random } from '../util/random';
 
 export interface LabelSplit {
@@ -58,7 +59,7 @@ function idsError(file: string, why: string): never {
   throw new Error(`--labeled-ids ${file}: ${why}`);
 }
 
-export function splitLabels(train: Int32Array, labeled: Int32Array, unlabeled: 'rest' | 'all'): LabelSplit {
+export function splitLabels(train: Int32Array, labeled: Int32Array, unlabeled: UnlabeledStream): LabelSplit {
   if (unlabeled === 'all') return { labeled, unlabeled: train };
   const chosen = new Set(labeled);
   return { labeled, unlabeled: train.filter((i) => !chosen.has(i)) };

@@ -1,12 +1,8 @@
-// vega and vega-lite are ESM-only with top-level await, so `require()` can't
-// load them, and TypeScript's CommonJS output rewrites `import()` into
-// `require()`. Build a real dynamic import instead, on an absolute path
-// resolved from this file so it works from any working directory.
-import { pathToFileURL } from 'url';
+// Some dependencies (h5wasm, vega, vega-lite) ship only as ES modules. ssgan compiles to CommonJS,
+// where TypeScript turns a plain `import()` into `require()`, which cannot load them; this keeps a
+// real dynamic import. Specifiers resolve from this file, so from any working directory.
+const dynamicImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
-const dynamicImport = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
-
-export async function importEsm<T>(specifier: string): Promise<T> {
-  const resolved = require.resolve(specifier);
-  return (await dynamicImport(pathToFileURL(resolved).href)) as T;
+export function importEsm<T>(specifier: string): Promise<T> {
+  return dynamicImport(specifier) as Promise<T>;
 }

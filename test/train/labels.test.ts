@@ -1,4 +1,4 @@
-/** Few labels (issue 6): the labeled subset is balanced, seeded, inside the training split and recorded. */
+/** Few labels: the labeled subset is balanced, seeded, inside the training split and recorded. */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Exact resume (issue 2): 6 steps, then resume to 8, ends with the same weights as 8 steps in one
+ * Exact resume: 6 steps, then resume to 8, ends with the same weights as 8 steps in one
  * go: the step count continues and batch order, optimiser moments and the RNG come back.
  */
 import assert from 'node:assert/strict';

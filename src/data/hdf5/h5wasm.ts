@@ -1,15 +1,14 @@
-// h5wasm ships only as an ES module; ssgan compiles to CommonJS, where TypeScript would turn a
-// plain `import()` into `require()`. This keeps a real dynamic import and loads it once.
+// Loads h5wasm, an ES module (see src/util/esm-import.ts), once.
 import type * as H5 from 'h5wasm';
+import { importEsm } from '../../util/esm-import';
 
 export type H5Module = typeof H5;
 
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
 let loaded: Promise<H5Module> | undefined;
 
 export function loadH5wasm(): Promise<H5Module> {
   loaded ??= (async () => {
-    const mod = (await importEsm('h5wasm/node')) as H5Module & { default?: H5Module };
+    const mod = await importEsm<H5Module & { default?: H5Module }>('h5wasm/node');
     const h5 = (mod.default ?? mod) as H5Module;
     await h5.ready;
     return h5;
