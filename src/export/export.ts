@@ -1,9 +1,8 @@
 /** Writes classifier.onnx and generator.onnx (temp name + rename) for a model description and its weights. */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelDescription } from '../model/describe';
 import type { Weights } from '../native/addon';
-import { writeFileAtomic } from '../util/atomic';
+import { makeDirs, writeFileAtomic } from '../util/atomic';
 import { classifierModel, encodeModel, generatorModel, type ExportMeta } from './onnx-graph';
 
 export interface ExportOptions {
@@ -15,7 +14,7 @@ export interface ExportOptions {
 
 export async function exportOnnx(opts: ExportOptions): Promise<{ classifier: string; generator: string }> {
   const { desc, weights, outDir, meta } = opts;
-  await fs.promises.mkdir(outDir, { recursive: true });
+  makeDirs(outDir);
   const classifier = path.join(outDir, 'classifier.onnx');
   const generator = path.join(outDir, 'generator.onnx');
   writeFileAtomic(classifier, encodeModel(classifierModel(desc, weights, meta)));

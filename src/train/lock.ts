@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
-import { asWriteError } from '../util/atomic';
+import { asWriteError, makeDirs } from '../util/atomic';
 
 export const LOCK_NAME = 'train.lock';
 const OWNER = 'owner.json';
@@ -89,11 +89,11 @@ export async function lockTrainDir(dir: string, opts: { create: boolean; flag?: 
   const flag = opts.flag ?? '--train-dir';
   let created: string | undefined;
   if (opts.create) {
-    try {
-      created = fs.mkdirSync(dir, { recursive: true });
-    } catch (e) {
-      throw asWriteError(dir, e);
-    }
+    const existed = fs.existsSync(dir);
+    let top = path.resolve(dir);
+    while (!fs.existsSync(path.dirname(top)) && path.dirname(top) !== top) top = path.dirname(top);
+    makeDirs(dir);
+    if (!existed) created = top;
   } else if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${flag} ${dir}: no such directory`);
   const lockDir = path.join(dir, LOCK_NAME);
   let release = await tryLock(dir, lockDir);

@@ -65,12 +65,23 @@ export function asWriteError(target: string, err: unknown): unknown {
   return err;
 }
 
-function mkdirFor(target: string): void {
+/**
+ * mkdir -p, failing with a WriteError naming `dir`. (Node's recursive mkdir reports ENOENT on a
+ * read-only filesystem; the nearest existing folder is probed for the real reason.)
+ */
+export function makeDirs(dir: string): void {
   try {
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw asWriteError(path.dirname(target), e);
+    let existing = path.resolve(dir);
+    while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+    const found = (e as NodeJS.ErrnoException).code === 'ENOENT' ? probe(existing) : undefined;
+    throw found ? new WriteError(dir, found.reason, found.code) : asWriteError(dir, e);
   }
+}
+
+function mkdirFor(target: string): void {
+  makeDirs(path.dirname(target));
 }
 
 /** Flushes a file, or a directory's entries, to the disk. */
