@@ -12,7 +12,7 @@ interface ScoreFlags {
   dataset?: string; datasetDir?: string; dataDir: string;
   n: number; seed: number; json: boolean; floor: boolean; threads: number;
   features?: string; featuresOutput?: string; featuresProbabilities?: string;
-  trainJudge: boolean; judgeSteps: number;
+  trainJudge: boolean; judgeEpochs?: number;
 }
 
 const HELP = `
@@ -35,9 +35,9 @@ Metrics (features from the judge, or from --features; reference: the dataset's r
 
 Feature network:
   By default the dataset's judge: a classifier ssgan trains once per dataset on all its labeled
-  training images, supervised only (the seed model without the GAN, ${JUDGE_TRAINING.steps} steps of
-  ${JUDGE_TRAINING.batchSize}), saved as <dataset>/judge/classifier.onnx beside judge.json (its test
-  accuracy); its features are the discriminator's feature layer averaged over H and W.
+  training images, supervised only (the seed model without the GAN; ${JUDGE_TRAINING.epochs} epochs and at least
+  ${JUDGE_TRAINING.minSteps} steps of ${JUDGE_TRAINING.batchSize}), saved as <dataset>/judge/classifier.onnx beside judge.json
+  (its test accuracy); its features are the discriminator's feature layer averaged over H and W.
   --train-judge rebuilds it. The test split's features are cached in <dataset>/judge/.
   --features model.onnx uses another network instead. It must take one input, float32 images
   [N, H, W, C] with raw pixel values 0..255 (channels last, as ssgan's classifier.onnx takes them),
@@ -99,7 +99,7 @@ export function registerScoreCommands(program: Command): void {
     .option('--features-output <name>', 'the --features output holding features [N, F]')
     .option('--features-probabilities <name>', 'the --features output holding class probabilities [N, K] (inception score, coverage)')
     .option('--train-judge', 'retrain the dataset\'s judge (alone: only that)', false)
-    .option('--judge-steps <n>', 'training steps of a new judge', intArg('--judge-steps'), JUDGE_TRAINING.steps)
+    .option('--judge-epochs <n>', `training epochs of a new judge (default: ${JUDGE_TRAINING.epochs}, more for datasets under ${JUDGE_TRAINING.minSteps} steps of ${JUDGE_TRAINING.batchSize} in ${JUDGE_TRAINING.epochs} epochs)`, intArg('--judge-epochs'))
     .option('--no-floor', 'skip the real-data floor')
     .option('--json', 'print one JSON object instead of the text report', false)
     .option('--threads <n>', 'intra-op threads of onnxruntime (and of judge training)', intArg('--threads'), availableCores())
@@ -108,17 +108,19 @@ export function registerScoreCommands(program: Command): void {
       const t0 = process.hrtime.bigint();
       if (f.n < 2) throw new Error(`--n ${f.n}: scoring needs at least 2 images`);
       if (f.threads < 1) throw new Error(`--threads ${f.threads}: must be at least 1`);
-      if (f.judgeSteps < 1) throw new Error(`--judge-steps ${f.judgeSteps}: must be at least 1`);
+      if (f.judgeEpochs !== undefined && f.judgeEpochs < 1) throw new Error(`--judge-epochs ${f.judgeEpochs}: must be at least 1`);
       if (f.features && !f.featuresOutput) throw new Error(`--features ${f.features}: also name its features output with --features-output NAME`);
       if (!f.features && (f.featuresOutput || f.featuresProbabilities)) throw new Error('--features-output and --features-probabilities name outputs of --features model.onnx: pass it too');
       const hasInput = Boolean(f.checkpoint || f.onnx || f.images);
       const log = (line: string) => process.stderr.write(`${line}\n`);
+      const where = f.datasetDir ? `--dataset-dir ${f.datasetDir}` : `--dataset <name>${f.dataDir !== DEFAULTS.dataDir ? ` --data-dir ${f.dataDir}` : ''}`;
+      const rebuild = (name: string) => `ssgan score ${where.replace('<name>', name)} --train-judge${f.judgeEpochs ? ` --judge-epochs ${f.judgeEpochs}` : ''}`;
 
       if (!hasInput) {
         if (!f.trainJudge) throw new Error('nothing to score: pass --checkpoint <model-N | train dir>, --onnx <generator.onnx> or --images <samples.h5> (or --train-judge alone to build the judge)');
         if (f.features) throw new Error('--train-judge trains the judge, which --features replaces: pass one of them');
         const ds = await loadDataset(resolveDatasetDir(f));
-        const judge = await ensureJudge(ds, { retrain: true, steps: f.judgeSteps, threads: f.threads, command: `ssgan score --dataset-dir ${ds.dir} --train-judge` });
+        const judge = await ensureJudge(ds, { retrain: true, epochs: f.judgeEpochs, threads: f.threads, command: rebuild(ds.name) });
         process.stdout.write(f.json ? `${JSON.stringify({ judge: judge.file, ...judge.info })}\n` : `judge ${judge.file}: test accuracy ${(100 * judge.info.testAccuracy).toFixed(2)}% on ${judge.info.testExamples} images\n`);
         return;
       }
@@ -134,7 +136,7 @@ export function registerScoreCommands(program: Command): void {
         threads: f.threads,
         features: f.features ? { file: f.features, output: f.featuresOutput as string, probabilities: f.featuresProbabilities } : undefined,
         trainJudge: f.trainJudge,
-        judge: { steps: f.judgeSteps, command: `ssgan score --dataset-dir ${ds.dir} --train-judge` },
+        judge: { epochs: f.judgeEpochs, command: rebuild(ds.name) },
         log,
       });
       try {

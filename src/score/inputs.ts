@@ -10,9 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadCheckpoint } from '../checkpoint/load';
 import { loadH5wasm } from '../data/hdf5/h5wasm';
-import { uniformNoise } from '../eval/noise';
+import { uniformNoise } from '../util/random';
 import { OnnxGenerator } from '../eval/onnx-generator';
-import type { Samples } from '../eval/sample';
+import type { Samples } from '../native/samples';
 import { checkpointExportMeta, checkpointWeights } from '../export/from-checkpoint';
 import { encodeModel, generatorModel } from '../export/onnx-graph';
 import { writeFileAtomic } from '../util/atomic';
@@ -80,9 +80,26 @@ async function fromOnnx(file: string, n: number, seed: number, threads?: number)
   }
 }
 
+/** HDF5's format signature, at offset 0, 512, 1024, 2048, ... (where a superblock may start). */
+function hasHdf5Signature(file: string): boolean {
+  const sig = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buf = Buffer.alloc(8);
+    for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
+      if (fs.readSync(fd, buf, 0, 8, at) === 8 && buf.equals(sig)) return true;
+    }
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** The first n images (all when fewer) of an HDF5 dataset `image` [count, H, W, C] of pixels 0..255. */
 async function fromHdf5(file: string, n: number): Promise<ScoredImages> {
   if (!fs.existsSync(file)) throw new Error(`--images ${file}: no such file (write one with: ssgan sample --out ${file} --n 10000 ...)`);
+  if (!hasHdf5Signature(file)) throw new Error(`--images ${file}: not an HDF5 file (ssgan sample --out x.h5 writes one)`);
   const h5 = await loadH5wasm();
   let f: InstanceType<typeof h5.File>;
   try {

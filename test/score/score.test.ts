@@ -14,15 +14,16 @@ import { loadH5wasm } from '../../src/data/hdf5/h5wasm';
 import { exportOnnx } from '../../src/export/export';
 import { buildModel, modelConfigFor } from '../../src/native/build';
 import { trainJudge, type Judge } from '../../src/score/judge';
-import { scoreSamples } from '../../src/score/score';
+import { scoredImages } from '../../src/score/inputs';
+import { Scorer, scoreSamples } from '../../src/score/score';
 import { train } from '../../src/train/session';
 import { ADDON_FILE } from '../export/helpers/reference';
 import { captureStream, fixtureCopy, smallConfig } from '../helpers/train-fixture';
 import { oneLine, ssgan } from '../helpers/ssgan';
 
 const haveAddon = fs.existsSync(ADDON_FILE);
-/** Enough for the fixture's judge to tell most of its 48 test digits apart in a few seconds. */
-const JUDGE_STEPS = 150;
+/** 150 steps of 64: enough for the fixture's judge to tell most of its 48 test digits apart in a few seconds. */
+const JUDGE_EPOCHS = 50;
 
 async function writeImages(file: string, images: Uint8Array, n: number, ds: Dataset): Promise<void> {
   const h5 = await loadH5wasm();
@@ -55,7 +56,7 @@ describe('ssgan score on the seed-h5 fixture', { skip: haveAddon ? false : `need
     dir = fixtureCopy();
     ds = await loadDataset(dir);
     const log = captureStream();
-    judge = await trainJudge(ds, { steps: JUDGE_STEPS, threads: 2, out: log.stream });
+    judge = await trainJudge(ds, { epochs: JUDGE_EPOCHS, threads: 2, out: log.stream });
     assert.match(log.text(), /supervised only/);
     // Real digits the reference (the test split) does not hold: training images.
     realH5 = path.join(dir, '..', 'real.h5');
@@ -74,7 +75,8 @@ describe('ssgan score on the seed-h5 fixture', { skip: haveAddon ? false : `need
     const info = JSON.parse(fs.readFileSync(path.join(dir, 'judge', 'judge.json'), 'utf8'));
     assert.equal(info.testExamples, ds.test.length);
     assert.equal(info.trainExamples, ds.train.length);
-    assert.equal(info.steps, JUDGE_STEPS);
+    assert.equal(info.epochs, JUDGE_EPOCHS);
+    assert.equal(info.steps, JUDGE_EPOCHS * Math.floor(ds.train.length / 64));
     assert.ok(info.testAccuracy >= 0.7, `judge test accuracy ${info.testAccuracy}`);
     assert.match(info.command, /ssgan score .*--train-judge/);
     assert.deepEqual(info, judge.info);
@@ -92,9 +94,9 @@ describe('ssgan score on the seed-h5 fixture', { skip: haveAddon ? false : `need
     assert.equal(collapsed.samples.largestClassShare, 1);
     assert.ok(Math.abs(collapsed.samples.inceptionScore - 1) < 1e-6, `one image for all z: inception score ${collapsed.samples.inceptionScore}`);
     assert.ok(real.samples.inceptionScore > 3, `real digits: inception score ${real.samples.inceptionScore}`);
-    // All the training images are the floor's images too: the same figures.
+    // All the training images are the floor's images too (in another order): the same FID.
     assert.ok(real.floor);
-    assert.ok(Math.abs(real.floor.fid - real.samples.fid) < 1e-9 * Math.max(1, real.samples.fid));
+    assert.ok(Math.abs(real.floor.fid - real.samples.fid) < 1e-6 * real.samples.fid, `floor FID ${real.floor.fid} vs ${real.samples.fid}`);
     assert.equal((real.features as { kind: string }).kind, 'judge');
 
     // The library call the training loop uses gives the same figures for the same images.
@@ -116,23 +118,32 @@ describe('ssgan score on the seed-h5 fixture', { skip: haveAddon ? false : `need
     const cached = () => fs.readdirSync(path.join(dir, 'judge')).filter((f) => f.startsWith('reference-')).sort();
     const before = cached();
     assert.equal(before.length, 2, `the reference's features and its memo: ${before}`);
-    const r = await ssgan(['score', '--dataset-dir', dir, '--train-judge', '--judge-steps', '20', '--threads', '2']);
+    const r = await ssgan(['score', '--dataset-dir', dir, '--train-judge', '--judge-epochs', '2', '--threads', '2']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /judge .*classifier\.onnx: test accuracy [\d.]+% on 48 images/);
     assert.deepEqual(cached(), [], 'the old judge\'s cache is gone');
     const info = JSON.parse(fs.readFileSync(path.join(dir, 'judge', 'judge.json'), 'utf8'));
-    assert.equal(info.steps, 20);
+    assert.equal(info.epochs, 2);
   });
 
   it('bad input: one line naming the flag and the fix, non-zero exit', async () => {
     const fails = async (args: string[], re: RegExp) => assert.match(oneLine(await ssgan(['score', ...args])), re);
-    await fails(['--dataset-dir', dir], /^ssgan score: nothing to score: pass --checkpoint .*--onnx .*--images /);
-    await fails(['--images', path.join(dir, 'none.h5'), '--dataset-dir', dir], /^ssgan score: --images .*none\.h5: no such file \(write one with: ssgan sample --out/);
-    await fails(['--images', realH5], /^ssgan score: --images .*: name the dataset the images imitate with --dataset NAME or --dataset-dir DIR/);
-    await fails(['--images', realH5, '--onnx', collapsedOnnx, '--dataset-dir', dir], /pass exactly one of --checkpoint/);
-    await fails(['--images', realH5, '--dataset-dir', dir, '--features', collapsedOnnx], /--features .*: also name its features output with --features-output NAME/);
-    await fails(['--images', realH5, '--dataset-dir', dir, '--features', collapsedOnnx, '--features-output', 'x'], /--features .*generator\.onnx: has no output x \(its outputs: image\)/);
-    await fails(['--images', realH5, '--dataset-dir', dir, '--n', '1'], /--n 1: scoring needs at least 2 images/);
-    await fails(['--images', collapsedOnnx, '--dataset-dir', dir], /--images .*: not a readable HDF5 file/);
+    await Promise.all([
+      fails(['--dataset-dir', dir], /^ssgan score: nothing to score: pass --checkpoint .*--onnx .*--images /),
+      fails(['--images', path.join(dir, 'none.h5'), '--dataset-dir', dir], /^ssgan score: --images .*none\.h5: no such file \(write one with: ssgan sample --out/),
+      fails(['--images', realH5], /^ssgan score: --images .*: name the dataset the images imitate with --dataset NAME or --dataset-dir DIR/),
+      fails(['--images', realH5, '--dataset-dir', dir, '--features', collapsedOnnx], /--features .*: also name its features output with --features-output NAME/),
+    ]);
+    // The same checks, in process.
+    await assert.rejects(scoredImages({ images: realH5, onnx: collapsedOnnx }, 10, 0), /pass exactly one of --checkpoint/);
+    await assert.rejects(scoredImages({ images: collapsedOnnx }, 10, 0), /--images .*generator\.onnx: not an HDF5 file/);
+    await assert.rejects(Scorer.open(ds, { features: { file: collapsedOnnx, output: 'x' } }), /--features .*generator\.onnx: has no output x \(its outputs: image\)/);
+    const scorer = await Scorer.open(ds, { threads: 2 });
+    try {
+      await assert.rejects(scorer.score(new Uint8Array(784), 1), /scoring needs at least 2 images, got 1/);
+      await assert.rejects(scorer.score(new Uint8Array(100), 2), /2 images of 28x28x1 need 1568 bytes, got 100/);
+    } finally {
+      await scorer.release();
+    }
   });
 });
