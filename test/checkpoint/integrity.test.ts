@@ -12,7 +12,8 @@ import { after, before, test } from 'node:test';
 import { loadCheckpoint, openCheckpoint, readCheckpointMeta } from '../../src/checkpoint/load';
 import { recoverTrainDir } from '../../src/checkpoint/recover';
 import { train } from '../../src/train/session';
-import { escapeRegExp, tmpDir } from '../helpers/model';
+import { escapeRegExp } from '../helpers/model';
+import { tmpDir } from '../helpers/tmp-dir';
 import { oneLine, ssgan } from '../helpers/ssgan';
 import { captureStream, fixtureCopy, listCheckpoints, smallConfig } from '../helpers/train-fixture';
 

@@ -16,7 +16,7 @@ import { stepOf } from '../../src/checkpoint/format';
 import { verifyCheckpoint } from '../../src/checkpoint/load';
 import { writeDataset } from '../../src/data/dataset';
 import { Random } from '../../src/util/random';
-import { tmpDir } from '../helpers/model';
+import { tmpDir } from '../helpers/tmp-dir';
 import { startSsgan, type Run } from '../helpers/ssgan';
 
 const KILLS = Number(process.env.SSGAN_KILLS ?? 22);

@@ -3,7 +3,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset, resolveDatasetDir, writeDataset, PACKED_FILE } from '../../src/data/dataset';
-import { FIXTURES, python, scratch } from './helpers';
+import { python } from '../helpers/python';
+import { FIXTURES } from '../helpers/repo-root';
+import { tmpDir } from '../helpers/tmp-dir';
 
 function synthetic(count: number, h: number, w: number, c: number, k: number) {
   const images = Uint8Array.from({ length: count * h * w * c }, (_, i) => (i * 31 + (i >> 7)) & 255);
@@ -12,7 +14,7 @@ function synthetic(count: number, h: number, w: number, c: number, k: number) {
 }
 
 test('writeDataset output reads in h5py as the seed writes it: uint8 images, bool one-hot labels', async () => {
-  const dir = path.join(scratch('w'), 'TOY');
+  const dir = path.join(tmpDir('w'), 'TOY');
   const d = synthetic(37, 5, 4, 3, 4);
   await writeDataset(dir, { ...d, classNames: ['a', 'b', 'c', 'd'], train: 30 });
   const got = python<{ ids: string[]; dtypes: string[]; shape: number[]; labels: number[]; images: number[]; f32: number[] }>(`
@@ -41,7 +43,7 @@ print(json.dumps({'ids': ids, 'dtypes': sorted({str(f[i]['label'].dtype) + '/' +
 });
 
 test('reads the seed project\'s own h5py file (test/fixtures/seed-h5), cold and cached, with the seed\'s split', async () => {
-  const dir = path.join(scratch('seed'), 'seed-h5');
+  const dir = path.join(tmpDir('seed'), 'seed-h5');
   fs.mkdirSync(dir);
   for (const f of ['data.hdf5', 'id.txt']) fs.copyFileSync(path.join(FIXTURES, 'seed-h5', f), path.join(dir, f));
   const exp = python<{ labels: number[]; sums: number[]; train: string[] }>(`
@@ -63,7 +65,7 @@ print(json.dumps({'labels': [int(np.argmax(f[i]['label'][()])) for i in ids], 's
 });
 
 test('the cache is rebuilt when data.hdf5 changes', async () => {
-  const dir = path.join(scratch('inv'), 'D');
+  const dir = path.join(tmpDir('inv'), 'D');
   await writeDataset(dir, { ...synthetic(10, 2, 2, 1, 2), train: 8 });
   const before = await loadDataset(dir);
   python<null>(`
@@ -75,7 +77,7 @@ f = h5py.File(sys.argv[1] + '/data.hdf5', 'a'); f['4']['image'][...] = 200; prin
 });
 
 test('validation: one clear error naming the file and the id', async () => {
-  const root = scratch('bad');
+  const root = tmpDir('bad');
   const make = (name: string, body: string, ids = '0\n1\n2\n'): string => {
     const dir = path.join(root, name);
     fs.mkdirSync(dir);
@@ -117,7 +119,7 @@ print('null')`, dir);
 });
 
 test('resolveDatasetDir: --dataset-dir wins, names match case-insensitively', () => {
-  const root = scratch('res');
+  const root = tmpDir('res');
   fs.mkdirSync(path.join(root, 'SVHN'));
   assert.equal(resolveDatasetDir({ dataset: 'svhn', dataDir: root }), path.join(root, 'SVHN'));
   assert.equal(resolveDatasetDir({ dataset: 'cifar10', dataDir: root }), path.join(root, 'CIFAR10'));

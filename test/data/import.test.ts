@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { importFolder } from '../../src/data/import-folder';
 import { loadDataset } from '../../src/data/dataset';
-import { scratch } from './helpers';
+import { tmpDir } from '../helpers/tmp-dir';
 
 function png(file: string, w: number, h: number, value: number): void {
   const p = new PNG({ width: w, height: h });
@@ -15,8 +15,8 @@ function png(file: string, w: number, h: number, value: number): void {
 }
 
 test('import keeps train/test and class names; mixed sizes refused unless --resize', async () => {
-  const src = scratch('imp');
-  const dataDir = scratch('impdata');
+  const src = tmpDir('imp');
+  const dataDir = tmpDir('impdata');
   png(path.join(src, 'train', 'cat', '1.png'), 4, 3, 10);
   png(path.join(src, 'train', 'cat', '2.png'), 4, 3, 20);
   png(path.join(src, 'train', 'dog', '1.png'), 4, 3, 30);

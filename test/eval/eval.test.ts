@@ -14,11 +14,12 @@ import { exportCheckpoint } from '../../src/export/from-checkpoint';
 import { OnnxGenerator } from '../../src/eval/onnx-generator';
 import { formatReport } from '../../src/eval/report';
 import { runEval, type EvalOptions } from '../../src/eval/run-eval';
-import { sampleOnnx, sampleTorch, writeSamples } from '../../src/eval/sample';
+import { sampleOnnx, writeSamples } from '../../src/eval/sample';
+import { sampleTorch } from '../../src/native/samples';
 import { loadCheckpoint } from '../../src/checkpoint/load';
 import { ADDON_FILE } from '../export/helpers/reference';
 import { escapeRegExp } from '../helpers/model';
-import { repoRoot } from '../export/helpers/repo-root';
+import { repoRoot } from '../helpers/repo-root';
 import { FIX, makeFixture, type Fixture } from './helpers/fixture-checkpoint';
 
 const haveAddon = fs.existsSync(ADDON_FILE);

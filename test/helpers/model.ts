@@ -1,9 +1,8 @@
 /** Small models and batches for tests of the native path. */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { describeModel, type ModelConfig } from '../../src/model/describe';
 import { createModel, native, type Batch, type Losses, type NativeModel, type NativeOptions } from '../../src/native/addon';
+
+export { tmpDir } from './tmp-dir'; // for tests not yet importing it from there
 
 export const OPTIONS: NativeOptions = {
   learningRateG: 1e-3, learningRateD: 1e-3, beta1: 0.5, clipNorm: 20, seed: 7, device: 'cpu', loss: 'seed', gLoss: 'seed', alpha: 0.9,
@@ -48,10 +47,6 @@ export function stripeBatch(n: number, h: number, w: number, c: number, k: numbe
           images[((i * h + r) * w + col) * c + ch] = Math.abs(r - band) <= 1 ? 230 : (r * 7 + col * 3 + i) % 40;
   }
   return { images, labels, n };
-}
-
-export function tmpDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `ssgan-${prefix}-`));
 }
 
 export function maxAbsDiff(a: Float32Array, b: Float32Array): number {

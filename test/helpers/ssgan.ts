@@ -1,7 +1,7 @@
 /** Running the real `bin/ssgan` in a child process, as a user would. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { repoRoot } from '../export/helpers/repo-root';
+import { repoRoot } from './repo-root';
 
 export const BIN = path.join(repoRoot(), 'bin', 'ssgan');
 

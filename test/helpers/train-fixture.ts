@@ -2,12 +2,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULTS, type TrainConfig } from '../../src/config';
-import { repoRoot } from '../export/helpers/repo-root';
-import { tmpDir } from './model';
+import { FIXTURES } from './repo-root';
+import { tmpDir } from './tmp-dir';
 
-export { repoRoot };
-
-export const SEED_H5 = path.join(repoRoot(), 'test', 'fixtures', 'seed-h5');
+export const SEED_H5 = path.join(FIXTURES, 'seed-h5');
 
 /** A private copy of the seed-h5 fixture (loading writes a data.packed cache beside the data). */
 export function fixtureCopy(): string {

@@ -6,7 +6,8 @@ import { DECONV_TYPES, NORM_TYPES, describeModel } from '../../src/model/describ
 import { completeLayer, paramNames } from '../../src/model/layers';
 import { resolveDevice } from '../../src/native/build';
 import { createModel, native } from '../../src/native/addon';
-import { config, dStep, gStep, makeModel, maxAbsDiff, OPTIONS, someZ, stripeBatch, tmpDir } from '../helpers/model';
+import { config, dStep, gStep, makeModel, maxAbsDiff, OPTIONS, someZ, stripeBatch } from '../helpers/model';
+import { tmpDir } from '../helpers/tmp-dir';
 
 test('discriminator steps lower d_loss on a fixed batch', async () => {
   const m = makeModel();

@@ -17,7 +17,7 @@ import { FeatureNet } from '../../src/score/features';
 import { Random } from '../../src/util/random';
 import { onnxCheck } from '../export/helpers/onnx-checker';
 import { randomWeights } from '../export/helpers/random-weights';
-import { tmpDir } from '../helpers/model';
+import { tmpDir } from '../helpers/tmp-dir';
 
 const META = { dataset: 'x', classNames: ['a', 'b', 'c'], step: 1, producerName: 'ssgan', producerVersion: 'test' };
 const CASES: [string, ModelConfig, number][] = [

@@ -10,8 +10,9 @@ import * as path from 'node:path';
 import { Float64Ops } from '../../src/score/linalg';
 import { classCoverage, frechetDistance, inceptionScore, kernelInceptionDistance, kidSubsets, moments, type FeatureSet } from '../../src/score/metrics';
 import { Random } from '../../src/util/random';
-import { repoRoot, PYTHON } from '../export/helpers/repo-root';
-import { tmpDir } from '../helpers/model';
+import { PYTHON } from '../helpers/python';
+import { repoRoot } from '../helpers/repo-root';
+import { tmpDir } from '../helpers/tmp-dir';
 
 const SCRIPT = path.join(repoRoot(), 'test', 'score', 'reference_metrics.py');
 const haveScipy = (() => {

@@ -7,12 +7,8 @@ import * as path from 'path';
 import { crc32c, maskedCrc32c } from '../../src/summary/crc32c';
 import { EventWriter } from '../../src/summary/events';
 import { imageGrid } from '../../src/summary/grid';
-import { makeTmpDir } from './tmp-dirs';
+import { tmpDir } from '../helpers/tmp-dir';
 import { readEventsIndependently } from './independent-reader';
-
-function tmpDir(): string {
-  return makeTmpDir('events');
-}
 
 test('crc32c is Castagnoli, not zlib CRC-32', () => {
   // Standard check value of CRC-32C for "123456789" (zlib's CRC-32 gives 0xcbf43926).
@@ -24,7 +20,7 @@ test('crc32c is Castagnoli, not zlib CRC-32', () => {
 });
 
 test('event file parses record by record with valid CRCs, tags, steps and values', () => {
-  const dir = tmpDir();
+  const dir = tmpDir('events');
   const w = new EventWriter(dir);
   assert.match(path.basename(w.path), new RegExp(`^events\\.out\\.tfevents\\.\\d{10}\\.${os.hostname().replace(/\./g, '\\.')}$`));
   assert.equal(path.dirname(w.path), dir);
@@ -76,7 +72,7 @@ test('event file parses record by record with valid CRCs, tags, steps and values
 });
 
 test('the independent reader rejects a corrupted record (the CRC check can fail)', () => {
-  const dir = tmpDir();
+  const dir = tmpDir('events');
   const w = new EventWriter(dir);
   w.scalar('loss/d_loss', 1.5, 10);
   w.close();
@@ -94,7 +90,7 @@ test('the independent reader rejects a corrupted record (the CRC check can fail)
 });
 
 test('records are buffered but reach the file on flush(), readable mid-run', () => {
-  const dir = tmpDir();
+  const dir = tmpDir('events');
   const w = new EventWriter(dir);
   const headerOnly = fs.statSync(w.path).size;
   assert.ok(headerOnly > 0, 'file_version record is written at once');
@@ -109,7 +105,7 @@ test('records are buffered but reach the file on flush(), readable mid-run', () 
 });
 
 test('buffered records are flushed when the process exits without close()', () => {
-  const dir = tmpDir();
+  const dir = tmpDir('events');
   const events = path.resolve(__dirname, '../../src/summary/events.js');
   const script = `const { EventWriter } = require(${JSON.stringify(events)});
     const w = new EventWriter(${JSON.stringify(dir)});
@@ -124,7 +120,7 @@ test('buffered records are flushed when the process exits without close()', () =
 });
 
 test('two writers opened in the same second get different files', () => {
-  const dir = tmpDir();
+  const dir = tmpDir('events');
   const a = new EventWriter(dir);
   const b = new EventWriter(dir);
   assert.notEqual(a.path, b.path);
@@ -135,7 +131,7 @@ test('two writers opened in the same second get different files', () => {
 });
 
 test('image() rejects a channel count TensorBoard has no colorspace for', () => {
-  const w = new EventWriter(tmpDir());
+  const w = new EventWriter(tmpDir('events'));
   assert.throws(() => w.image('img/x', Buffer.alloc(1), 1, 1, 5, 0), /channels/);
   w.close();
 });

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { imageGrid } from '../../src/summary/grid';
 import { readImagesIndependently } from './independent-reader';
-import { makeTmpDir } from './tmp-dirs';
+import { tmpDir } from '../helpers/tmp-dir';
 
 function pixel(rgba: Uint8Array, width: number, x: number, y: number): number[] {
   const i = (y * width + x) * 4;
@@ -28,7 +28,7 @@ test('grayscale grid: layout, padding, pixels, and a PNG of the right size', () 
   // Cells past n (row 2, cols 2-3) stay background.
   assert.deepEqual(pixel(g.rgba, g.width, 2 + 2 * 7, 2 + 2 * 6), [0, 0, 0, 255]);
 
-  const file = path.join(makeTmpDir('grid'), 'g.png');
+  const file = path.join(tmpDir('grid'), 'g.png');
   fs.writeFileSync(file, g.png);
   const [info] = readImagesIndependently(file);
   assert.deepEqual([info.format, info.width, info.height, info.mode], ['PNG', g.width, g.height, 'L']);
@@ -41,7 +41,7 @@ test('RGB grid keeps channels in order and honours cols/pad', () => {
   const g = imageGrid(imgs, n, h, w, 3, { cols: 1, pad: 0 });
   assert.deepEqual([g.width, g.height], [2, 6]);
   assert.deepEqual(pixel(g.rgba, 2, 1, 3), [7, 100, 200, 255]); // image 1, row 1, col 1 -> pixel 4+2+1
-  const file = path.join(makeTmpDir('grid'), 'g.png');
+  const file = path.join(tmpDir('grid'), 'g.png');
   fs.writeFileSync(file, g.png);
   const [info] = readImagesIndependently(file);
   assert.deepEqual([info.width, info.height, info.mode], [2, 6, 'RGB']);

@@ -2,10 +2,10 @@
 // tests check ssgan's files with code that shares nothing with the writers.
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { PYTHON } from '../helpers/python';
+import { repoRoot } from '../helpers/repo-root';
 
-// Tests run from dist/test/summary; the script stays in the source tree.
-const SCRIPT = path.resolve(__dirname, '../../../test/summary/tfevents_reader.py');
-const PYTHON = '/usr/bin/python3';
+const SCRIPT = path.join(repoRoot(), 'test', 'summary', 'tfevents_reader.py');
 
 export interface DecodedImage {
   format: string;

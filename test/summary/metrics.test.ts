@@ -4,10 +4,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { MetricsLog } from '../../src/summary/metrics';
 import { readMetrics } from '../../src/summary/metrics-reader';
-import { makeTmpDir } from './tmp-dirs';
+import { tmpDir } from '../helpers/tmp-dir';
 
 test('MetricsLog writes one JSON object per line and appends on reopen', () => {
-  const file = path.join(makeTmpDir('metrics'), 'sub', 'metrics.jsonl');
+  const file = path.join(tmpDir('metrics'), 'sub', 'metrics.jsonl');
   const a = new MetricsLog(file);
   a.write({ step: 1, split: 'train', d_loss: 1.5 });
   a.write({ step: 2, split: 'train', d_loss: NaN });
@@ -25,7 +25,7 @@ test('MetricsLog writes one JSON object per line and appends on reopen', () => {
 });
 
 test('readMetrics splits by split, skips missing/non-numeric values and bad lines, orders by step', () => {
-  const file = path.join(makeTmpDir('metrics'), 'metrics.jsonl');
+  const file = path.join(tmpDir('metrics'), 'metrics.jsonl');
   fs.writeFileSync(
     file,
     [

@@ -11,7 +11,7 @@ import { RENDER_SCALE } from '../../src/summary/render-chart';
 import { pickFrames } from '../../src/summary/training-gif';
 import { PLOTS, visualize } from '../../src/summary/visualize';
 import { readImagesIndependently } from './independent-reader';
-import { makeTmpDir } from './tmp-dirs';
+import { tmpDir } from '../helpers/tmp-dir';
 
 const METRICS = ['s_loss', 'd_loss_real', 'd_loss_fake', 'd_loss', 'g_loss', 'accuracy'];
 
@@ -22,7 +22,7 @@ const grayFor = (step: number) => ({ 5: 30, 10: 60, 20: 90, 100: 120, 1000: 250 
 /** A train dir with sample grids (mixed zero-padding, written out of order)
  *  whose centre pixel encodes the step, and a metrics.jsonl. */
 function makeTrainDir(opts: { samples?: boolean; metrics?: boolean } = {}): { dir: string; steps: number[] } {
-  const dir = makeTmpDir('vis');
+  const dir = tmpDir('vis');
   const steps = [5, 10, 20, 100, 1000];
   if (opts.samples ?? true) {
     fs.mkdirSync(path.join(dir, 'samples'));

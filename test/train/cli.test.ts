@@ -8,8 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { loadDataset, writeDataset } from '../../src/data/dataset';
-import { escapeRegExp, tmpDir } from '../helpers/model';
-import { fixtureCopy, repoRoot } from '../helpers/train-fixture';
+import { escapeRegExp } from '../helpers/model';
+import { repoRoot } from '../helpers/repo-root';
+import { tmpDir } from '../helpers/tmp-dir';
+import { fixtureCopy } from '../helpers/train-fixture';
 
 const BIN = path.join(repoRoot(), 'bin', 'ssgan');
 const work = tmpDir('cli');

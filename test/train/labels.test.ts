@@ -7,7 +7,7 @@ import { loadDataset, type Dataset } from '../../src/data/dataset';
 import { readCheckpointMeta } from '../../src/checkpoint/load';
 import { readLabeledIds, selectLabeled, splitLabels } from '../../src/train/labels';
 import { train } from '../../src/train/session';
-import { tmpDir } from '../helpers/model';
+import { tmpDir } from '../helpers/tmp-dir';
 import { captureStream, fixtureCopy, smallConfig } from '../helpers/train-fixture';
 
 const K = 10;

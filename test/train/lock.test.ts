@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { escapeRegExp, tmpDir } from '../helpers/model';
+import { escapeRegExp } from '../helpers/model';
+import { tmpDir } from '../helpers/tmp-dir';
 import { oneLine, ssgan, startSsgan } from '../helpers/ssgan';
 import { fixtureCopy } from '../helpers/train-fixture';
 

@@ -10,7 +10,7 @@ import type { TrainConfig } from '../../src/config';
 import type { Weights } from '../../src/native/addon';
 import { loadCheckpoint, readCheckpointMeta } from '../../src/checkpoint/load';
 import { resume, train } from '../../src/train/session';
-import { tmpDir } from '../helpers/model';
+import { tmpDir } from '../helpers/tmp-dir';
 import { captureStream, fixtureCopy, listCheckpoints, smallConfig } from '../helpers/train-fixture';
 
 function weightDiffs(a: Weights, b: Weights): string[] {

@@ -3,7 +3,6 @@
  * batch-norm statistics) trained on it, written through the real dataset and checkpoint writers.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULTS, type TrainConfig } from '../../../src/config';
 import { writeDataset } from '../../../src/data/dataset';
@@ -11,6 +10,7 @@ import { saveCheckpoint } from '../../../src/checkpoint/save';
 import { buildModel, modelConfigFor } from '../../../src/native/build';
 import { Random } from '../../../src/util/random';
 import { randomWeights } from '../../export/helpers/random-weights';
+import { tmpDir } from '../../helpers/tmp-dir';
 
 export const FIX = { h: 8, w: 12, c: 3, k: 3, count: 40, train: 25, step: 7 };
 export const CLASS_NAMES = ['cat', 'dog', 'owl'];
@@ -18,7 +18,7 @@ export const CLASS_NAMES = ['cat', 'dog', 'owl'];
 export interface Fixture { root: string; datasetDir: string; trainDir: string; checkpoint: string }
 
 export async function makeFixture(): Promise<Fixture> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ssgan-evalfix-'));
+  const root = tmpDir('evalfix');
   const datasetDir = path.join(root, 'datasets', 'tiny');
   const r = new Random(5);
   const { h, w, c, k, count, train } = FIX;

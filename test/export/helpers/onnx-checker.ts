@@ -3,7 +3,7 @@
  * on many files in one process. Returns one error string per failing file ('' when it passed).
  */
 import { execFileSync } from 'node:child_process';
-import { PYTHON } from './repo-root';
+import { PYTHON } from '../../helpers/python';
 
 const SCRIPT = `
 import json, sys, onnx

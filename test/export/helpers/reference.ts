@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { ModelDescription } from '../../../src/model/describe';
 import { createModel, type NativeOptions, type Weights } from '../../../src/native/addon';
 import { OPTIONS } from '../../helpers/model';
-import { repoRoot } from './repo-root';
+import { repoRoot } from '../../helpers/repo-root';
 import { runTorchReference, type ReferenceJob } from './torch-reference';
 
 export interface RefCase {

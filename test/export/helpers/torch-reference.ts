@@ -4,11 +4,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Layer } from '../../../src/model/layers';
 import type { Weights } from '../../../src/native/addon';
-import { PYTHON, repoRoot } from './repo-root';
+import { PYTHON } from '../../helpers/python';
+import { repoRoot } from '../../helpers/repo-root';
+import { tmpDir } from '../../helpers/tmp-dir';
 
 export interface ReferenceJob {
   net: 'D' | 'G';
@@ -25,7 +26,7 @@ function writeF32(file: string, data: Float32Array): void {
 
 /** Outputs in job order: D -> logits [n, K+1], G -> NHWC images in [-1, 1]. */
 export function runTorchReference(jobs: ReferenceJob[]): Float32Array[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssgan-torchref-'));
+  const dir = tmpDir('torchref');
   try {
     // One weights file for all jobs; a tensor shared by several cases is written once.
     const weightsFile = path.join(dir, 'weights.bin');
