@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { withTempDir, writeFileAtomic } from '../util/atomic';
-import { quoted } from './formats/messages';
+import { brief, quoted } from './formats/messages';
 import { readSeedHdf5 } from './hdf5/seed-reader';
 import { writeSeedHdf5 } from './hdf5/seed-writer';
 import { fingerprint, readPacked, writePacked, PackedData } from './packed-cache';
@@ -67,7 +67,7 @@ function readJson<T>(file: string): T | undefined {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message}); fix or delete it`);
+    throw new Error(`${file}: not valid JSON (${brief((err as Error).message)}); fix or delete it`);
   }
 }
 
@@ -102,19 +102,22 @@ export async function loadDataset(dir: string, opts: { split?: 'official' | 'see
   const metaFile = path.join(dir, META_FILE);
   const meta = readJson<Partial<DatasetMeta>>(metaFile);
   let classNames = Array.from({ length: content.k }, (_, i) => String(i));
-  if (meta?.classNames) {
-    if (meta.classNames.length !== content.k) throw new Error(`${metaFile}: ${meta.classNames.length} class names for K = ${content.k} classes in ${dataFile}`);
-    classNames = meta.classNames.map(String);
+  if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) throw new Error(`${metaFile}: expected a JSON object`);
+  if (meta?.classNames !== undefined) {
+    const names: unknown = meta.classNames;
+    if (!Array.isArray(names) || !names.every((s) => typeof s === 'string')) throw new Error(`${metaFile}: "classNames" must be a list of strings`);
+    if (names.length !== content.k) throw new Error(`${metaFile}: ${names.length} class names for K = ${content.k} classes in ${dataFile}`);
+    classNames = names;
   }
 
   const splitFile = path.join(dir, SPLIT_FILE);
   const recorded = opts.split === 'seed' ? undefined : readJson<SplitFile>(splitFile);
-  const split = recorded ? officialSplit(splitFile, recorded, ids) : seededSplit(ids.length, opts.seed ?? DEFAULT_SPLIT_SEED);
+  const split = recorded !== undefined ? officialSplit(splitFile, recorded, ids) : seededSplit(ids.length, opts.seed ?? DEFAULT_SPLIT_SEED);
   return {
     name: path.basename(path.resolve(dir)), dir,
     h: content.h, w: content.w, c: content.c, k: content.k,
     classNames, ids, images: content.images, labels: content.labels,
-    train: split.train, test: split.test, splitKind: recorded ? 'official' : 'seed',
+    train: split.train, test: split.test, splitKind: recorded !== undefined ? 'official' : 'seed',
   };
 }
 

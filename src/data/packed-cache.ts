@@ -29,27 +29,38 @@ function readFully(fd: number, into: Uint8Array, position: number): void {
   }
 }
 
-/** The cached data if `file` exists and was built from exactly `source`; otherwise undefined. */
+const positive = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
+
+/**
+ * The cached data if `file` exists, is whole and was built from exactly `source`; otherwise
+ * undefined (and the caller rebuilds it). Nothing is allocated before the sizes are checked against
+ * the file's, and labels outside 0..K-1 mark the cache as damaged.
+ */
 export function readPacked(file: string, source: Fingerprint): PackedData | undefined {
   let fd: number;
   try { fd = fs.openSync(file, 'r'); } catch { return undefined; }
   try {
+    const size = fs.fstatSync(fd).size;
     const pre = Buffer.alloc(12);
     readFully(fd, pre, 0);
     if (pre.toString('latin1', 0, 8) !== MAGIC) return undefined;
     const jsonLen = pre.readUInt32LE(8);
+    if (12 + jsonLen > size) return undefined;
     const json = Buffer.alloc(jsonLen);
     readFully(fd, json, 12);
     const header = JSON.parse(json.toString('utf8')) as PackedHeader;
-    if (!sameFingerprint(header.source, source)) return undefined;
+    if (!header || typeof header !== 'object' || !header.source?.hdf5 || !header.source?.ids || !sameFingerprint(header.source, source)) return undefined;
+    const { h, w, c, k, count } = header;
+    if (![h, w, c, k, count].every(positive) || k < 2) return undefined;
     const dataStart = Math.ceil((12 + jsonLen) / ALIGN) * ALIGN;
-    const imageBytes = header.count * header.h * header.w * header.c;
-    if (fs.fstatSync(fd).size !== dataStart + imageBytes + header.count * 4) return undefined;
+    const imageBytes = count * h * w * c;
+    if (size !== dataStart + imageBytes + count * 4) return undefined;
     const images = new Uint8Array(imageBytes);
     readFully(fd, images, dataStart);
-    const labels = new Int32Array(header.count);
+    const labels = new Int32Array(count);
     readFully(fd, new Uint8Array(labels.buffer), dataStart + imageBytes);
-    return { ...header, images, labels };
+    if (labels.some((l) => l < 0 || l >= k)) return undefined;
+    return { h, w, c, k, count, source: header.source, images, labels };
   } catch {
     return undefined; // a damaged cache is rebuilt from the source
   } finally {

@@ -2,6 +2,7 @@
 // rule applies: shuffle all ids with numpy's RandomState(seed) (seed 123 in the seed project) and
 // take the first 80% for training. The shuffle below reproduces numpy's legacy MT19937 shuffle
 // exactly, so `--split seed` picks the same examples the seed project did.
+import { brief, quoted } from './formats/messages';
 
 /** MT19937 as numpy's RandomState seeds it from a single integer (init_genrand). */
 class MT19937 {
@@ -62,16 +63,17 @@ export function seededSplit(n: number, seed = DEFAULT_SPLIT_SEED): { train: Int3
 
 export interface SplitFile { train: string[]; test: string[] }
 
-/** Maps split.json's id lists to indices into `ids`, refusing unknown or repeated ids. */
+/** Maps split.json's id lists to indices into `ids`, refusing unknown or repeated ids and empty lists. */
 export function officialSplit(file: string, split: SplitFile, ids: string[]): { train: Int32Array; test: Int32Array } {
+  if (split === null || typeof split !== 'object' || Array.isArray(split)) throw new Error(`${file}: expected a JSON object {"train": [ids], "test": [ids]}`);
   const index = new Map(ids.map((id, i) => [id, i]));
   const seen = new Uint8Array(ids.length);
   const map = (list: unknown, part: string): Int32Array => {
-    if (!Array.isArray(list)) throw new Error(`${file}: "${part}" must be a list of ids`);
-    return Int32Array.from(list, (id) => {
-      const i = index.get(String(id));
-      if (i === undefined) throw new Error(`${file}: ${part} id "${id}" is not in id.txt`);
-      if (seen[i]) throw new Error(`${file}: id "${id}" is listed twice`);
+    if (!Array.isArray(list) || list.length === 0) throw new Error(`${file}: "${part}" must be a non-empty list of ids`);
+    return Int32Array.from(list, (id: unknown) => {
+      const i = typeof id === 'string' || typeof id === 'number' ? index.get(String(id)) : undefined;
+      if (i === undefined) throw new Error(`${file}: ${part} id ${typeof id === 'string' ? quoted(id) : brief(JSON.stringify(id) ?? String(id), 80)} is not in id.txt`);
+      if (seen[i]) throw new Error(`${file}: id ${quoted(String(id))} is listed twice`);
       seen[i] = 1;
       return i;
     });

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import type { UnlabeledStream } from '../config';
+import { brief, shown } from '../data/formats/messages';
 import { deriveSeed, Random } from '../util/random';
 
 export interface LabelSplit {
@@ -38,18 +39,20 @@ export function readLabeledIds(file: string, data: { ids: string[]; train: Int32
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    idsError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON (${(e as Error).message})`);
+    idsError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON (${brief((e as Error).message)})`);
   }
   const list: unknown = Array.isArray(parsed) ? parsed : (parsed as { ids?: unknown } | null)?.ids;
   if (!Array.isArray(list) || list.length === 0) idsError(file, 'expected a non-empty JSON list of data ids, or a labeled.json with an "ids" list');
   const index = new Map(data.ids.map((id, i) => [id, i]));
   const train = new Set(data.train);
   const chosen = new Set<number>();
-  for (const id of list.map(String)) {
+  for (const value of list) {
+    if (typeof value !== 'string' && typeof value !== 'number') idsError(file, `${brief(JSON.stringify(value), 80)} is not a data id (a string)`);
+    const id = String(value);
     const i = index.get(id);
-    if (i === undefined) idsError(file, `id ${id} is not in the dataset's id.txt`);
-    if (!train.has(i)) idsError(file, `id ${id} is in the test split: labeled examples must come from the training split`);
-    if (chosen.has(i)) idsError(file, `id ${id} is listed twice`);
+    if (i === undefined) idsError(file, `id ${shown(id)} is not in the dataset's id.txt`);
+    if (!train.has(i)) idsError(file, `id ${shown(id)} is in the test split: labeled examples must come from the training split`);
+    if (chosen.has(i)) idsError(file, `id ${shown(id)} is listed twice`);
     chosen.add(i);
   }
   return Int32Array.from([...chosen].sort((a, b) => a - b));
