@@ -1,10 +1,7 @@
-// Encoders for the parts of TensorBoard's event.proto / summary.proto that
-// ssgan writes. Field numbers (tensorboard/compat/proto):
-//   Event:         wall_time=1 (double), step=2 (int64), file_version=3, summary=5
-//   Summary:       value=1 (repeated Value)
-//   Summary.Value: tag=1, simple_value=2 (float), image=4
-//   Summary.Image: height=1, width=2, colorspace=3, encoded_image_string=4
-import { ProtoWriter } from './protobuf';
+// The parts of TensorBoard's Event and Summary messages (tensorboard/compat/proto event.proto and
+// summary.proto) that ssgan writes, encoded by protobufjs. As proto3 encodes them, zero scalars are
+// left out, except members of a oneof (simple_value), which are always written.
+import { Root } from 'protobufjs/light';
 
 export const FILE_VERSION = 'brain.Event:2';
 
@@ -12,31 +9,45 @@ export type SummaryValue =
   | { tag: string; simpleValue: number }
   | { tag: string; image: { height: number; width: number; colorspace: number; png: Uint8Array } };
 
-function encodeValue(v: SummaryValue): ProtoWriter {
-  const w = new ProtoWriter().string(1, v.tag);
-  // simple_value and image live in a oneof: always written, even when zero.
-  if ('simpleValue' in v) return w.float(2, v.simpleValue);
-  const img = new ProtoWriter();
-  // Plain proto3 scalars: zero is the default and is left out.
-  if (v.image.height) img.int(1, v.image.height);
-  if (v.image.width) img.int(2, v.image.width);
-  if (v.image.colorspace) img.int(3, v.image.colorspace);
-  img.bytes(4, v.image.png);
-  return w.message(4, img);
+const Event = Root.fromJSON({
+  nested: {
+    Event: {
+      oneofs: { what: { oneof: ['fileVersion', 'summary'] } },
+      fields: { wallTime: { type: 'double', id: 1 }, step: { type: 'int64', id: 2 }, fileVersion: { type: 'string', id: 3 }, summary: { type: 'Summary', id: 5 } },
+    },
+    Summary: {
+      fields: { value: { rule: 'repeated', type: 'Value', id: 1 } },
+      nested: {
+        Value: {
+          oneofs: { value: { oneof: ['simpleValue', 'image'] } },
+          fields: { tag: { type: 'string', id: 1 }, simpleValue: { type: 'float', id: 2 }, image: { type: 'Image', id: 4 } },
+        },
+        Image: {
+          fields: { height: { type: 'int32', id: 1 }, width: { type: 'int32', id: 2 }, colorspace: { type: 'int32', id: 3 }, encodedImageString: { type: 'bytes', id: 4 } },
+        },
+      },
+    },
+  },
+}).lookupType('Event');
+
+/** The fields of `fields` that are not 0. */
+function nonZero<T extends Record<string, number>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== 0)) as Partial<T>;
 }
 
-function eventHeader(wallTime: number, step: number): ProtoWriter {
-  const w = new ProtoWriter().double(1, wallTime);
-  if (step !== 0) w.int(2, step);
-  return w;
+function encodeEvent(wallTime: number, step: number, what: object): Uint8Array {
+  return Event.encode({ wallTime, ...nonZero({ step }), ...what }).finish();
 }
 
-export function encodeFileVersionEvent(wallTime: number): Buffer {
-  return eventHeader(wallTime, 0).string(3, FILE_VERSION).finish();
+export function encodeFileVersionEvent(wallTime: number): Uint8Array {
+  return encodeEvent(wallTime, 0, { fileVersion: FILE_VERSION });
 }
 
-export function encodeSummaryEvent(wallTime: number, step: number, values: SummaryValue[]): Buffer {
-  const summary = new ProtoWriter();
-  for (const v of values) summary.message(1, encodeValue(v));
-  return eventHeader(wallTime, step).message(5, summary).finish();
+export function encodeSummaryEvent(wallTime: number, step: number, values: SummaryValue[]): Uint8Array {
+  const value = values.map((v) => {
+    if ('simpleValue' in v) return v;
+    const { png, ...size } = v.image;
+    return { tag: v.tag, image: { ...nonZero(size), encodedImageString: png } };
+  });
+  return encodeEvent(wallTime, step, { summary: { value } });
 }

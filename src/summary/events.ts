@@ -91,7 +91,7 @@ export class EventWriter {
     if (this.pendingBytes >= FLUSH_BYTES || Date.now() - this.lastFlush >= FLUSH_MS) this.flush();
   }
 
-  private append(event: Buffer): void {
+  private append(event: Uint8Array): void {
     const rec = frameRecord(event);
     this.pending.push(rec);
     this.pendingBytes += rec.length;
