@@ -161,8 +161,12 @@ function positiveNumber(flag: string, v: number): void {
 
 /** The flag of a TrainConfig key: learningRateD -> --learning-rate-d, dataInit false -> --no-data-init. */
 export function flagOf(key: string, value?: unknown): string {
-  return `--${value === false ? 'no-' : ''}${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
+  const name = FLAG_NAMES[key] ?? key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+  return `--${value === false ? 'no-' : ''}${name}`;
 }
+
+/** Settings whose flag is not their name in kebab-case. */
+const FLAG_NAMES: Record<string, string> = { scoreSamples: 'score-every-checkpoint' };
 
 /** A typed flag as written: `--learning-rate-d 0.1`, `--no-data-init`. */
 export function typedFlag(key: string, value: unknown): string {

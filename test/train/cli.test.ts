@@ -142,8 +142,8 @@ test('--checkpoint with the run\'s own flags resumes; the data may move; differe
   const flags = (datasetDir: string) => ['--dataset-dir', datasetDir, '--batch-size', '8', '--n-z', '16', '--learning-rate-d', '0.0002', '--seed', '3', '--output-save-step', '2', '--train-dir', dir];
   const first = await ssganTrain('same-first', [...flags(data), '--max-training-steps', '2']);
   assert.equal(first.code, 0, first.stderr);
-  // The run's own command again, with --checkpoint and a new length: accepted without a word.
-  const again = await ssganTrain('same-again', [...flags(data), '--max-training-steps', '4', '--checkpoint', dir]);
+  // The run's own command again, with --checkpoint, a new length and other reporting cadences: accepted without a word.
+  const again = await ssganTrain('same-again', [...flags(data), '--max-training-steps', '4', '--log-step', '5', '--write-summary-step', '7', '--checkpoint', dir]);
   assert.equal(again.code, 0, again.stderr);
   assert.equal(again.stderr, '');
   assert.match(again.stdout, /Resuming from step 2/);
