@@ -49,3 +49,23 @@ test('validate: --official-init is paper-mnist\'s and needs --data-init', () => 
   assert.throws(() => validate({ ...base, dataInit: false }), /^Error: --official-init fixes the hidden gains where the data-dependent init puts them: drop --no-data-init, or add --no-official-init$/);
   assert.equal(validate({ ...base, dataInit: true }).officialInit, true);
 });
+
+test('validate: typed flags that contradict each other are refused naming both; defaults never contradict', () => {
+  const base: TrainConfig = { ...DEFAULTS, threads: 1 };
+  const typed = (...k: string[]) => new Set(k);
+  assert.throws(() => validate({ ...base, maxTrainingSteps: 1200, maxEpochs: 100 }, typed('maxTrainingSteps', 'maxEpochs')), /^Error: --max-training-steps 1200 and --max-epochs 100 both set the length of the run: pass one/);
+  // The default step limit beside a typed --max-epochs is no contradiction.
+  assert.equal(validate({ ...base, maxEpochs: 100 }, typed('maxEpochs')).maxEpochs, 100);
+  assert.throws(() => validate({ ...base, datasetDir: '/d' }, typed('dataset', 'datasetDir')), /^Error: --dataset MNIST and --dataset-dir \/d both name the dataset: pass one$/);
+  assert.throws(() => validate({ ...base, dataDir: 'x', datasetDir: '/d' }, typed('dataDir', 'datasetDir')), /^Error: --data-dir x does nothing with --dataset-dir \/d/);
+  assert.throws(() => validate({ ...base, labelSeed: 3, labeledIds: 'ids.json' }, typed('labelSeed', 'labeledIds')), /^Error: --label-seed 3 does nothing with --labeled-ids ids.json/);
+  assert.throws(() => validate({ ...base, labelSeed: 3 }, typed('labelSeed')), /^Error: --label-seed 3 chooses the examples of --num-labeled, which is not given/);
+  assert.equal(validate({ ...base, labelSeed: 3, numLabeled: 100 }, typed('labelSeed', 'numLabeled')).labelSeed, 3);
+  assert.throws(() => validate({ ...base, unlabeled: 'rest' }, typed('unlabeled')), /^Error: --unlabeled rest applies with --num-labeled or --labeled-ids/);
+  assert.throws(() => validate({ ...base, loss: 'improved-gan', updateRate: 2 }, typed('loss', 'updateRate')), /^Error: --update-rate 2 does nothing with --loss improved-gan/);
+  assert.throws(() => validate({ ...base, model: 'paper-cifar', loss: 'improved-gan', normType: 'instance' }, typed('model', 'normType')), /^Error: --norm-type instance does nothing with --model paper-cifar/);
+  assert.throws(() => validate({ ...base, dataInit: true }, typed('dataInit')), /^Error: --data-init does nothing with --model seed/);
+  assert.throws(() => validate({ ...base, prefix: 'p', trainDir: 'd' }, typed('prefix', 'trainDir')), /^Error: --prefix p names the default train dir, and --train-dir d replaces it: pass one$/);
+  // Without the typed flags (a config from code, or a checkpoint's), nothing is taken for a contradiction.
+  assert.equal(validate({ ...base, maxTrainingSteps: 1200, maxEpochs: 100, prefix: 'p', trainDir: 'd' }).maxEpochs, 100);
+});
