@@ -46,7 +46,6 @@ export function registerTrainCommands(program: Command): void {
     .option('--no-data-init', 'PyTorch\'s default initialisation only (with paper-mnist, add --no-official-init)')
     .option('--official-init', 'paper-mnist as the official code parametrised it (its default, with --data-init): directions N(0, 0.1), hidden gains fixed where the data init puts them, generator batch norms with a learned shift, its output layer left out of the init')
     .option('--no-official-init', 'paper-mnist with PyTorch\'s default init and trainable gains')
-    .option('--score-every-checkpoint [n]', 'at every checkpoint, score n (default 10,000) generated samples as `ssgan score` does (FID, KID, inception score, class coverage against the test split; score/* summaries and metrics.jsonl lines); costs time', (v: string) => intArg('--score-every-checkpoint')(v))
     .option('--prefix <name>', 'train dir name prefix', d.prefix)
     .option('--train-dir <dir>', 'where logs and checkpoints go (default: train_dir/<prefix>-<dataset>_lr_..._<time>)')
     .option('--checkpoint <path>', 'resume from a model-<step> checkpoint, or the newest intact one in a train dir; other flags must equal the run\'s, except --max-training-steps, --max-epochs, --lr-decay-start, --ema-decay, --threads, --device, --log-step, --write-summary-step, --output-save-step, and --dataset / --data-dir / --dataset-dir for the same data at a new location')
