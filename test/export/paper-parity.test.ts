@@ -4,8 +4,6 @@
  */
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describeModel, MODEL_KINDS, type ModelKind } from '../../src/model/describe';
 import { exportOnnx } from '../../src/export/export';
@@ -15,6 +13,7 @@ import { assertParity } from './helpers/parity-check';
 import { randomWeights } from './helpers/random-weights';
 import { onnxCheck } from './helpers/onnx-checker';
 import { referenceKind, referenceOutputs, type RefCase, type RefOutputs } from './helpers/reference';
+import { tmpDir } from '../helpers/tmp-dir';
 
 const BATCHES = [1, 7];
 const K = 3;
@@ -22,7 +21,7 @@ const PAPER: [ModelKind, number, number, number][] = [['paper-mnist', 8, 8, 1], 
 const kinds = PAPER.filter(([kind]) => MODEL_KINDS.includes(kind));
 
 describe(`ONNX export parity of the paper's models with ${referenceKind()}`, { skip: kinds.length ? false : 'no paper models described yet' }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssgan-paper-'));
+  const dir = tmpDir('paper');
   const cases: RefCase[] = kinds.map(([model, h, w, c], i) => {
     const desc = describeModel({ model, h, w, c, k: K, nz: 10, normType: 'batch', deconvType: 'transpose', loss: 'improved-gan' });
     return {
@@ -51,5 +50,4 @@ describe(`ONNX export parity of the paper's models with ${referenceKind()}`, { s
     });
   });
 
-  it('cleans up', () => fs.rmSync(dir, { recursive: true, force: true }));
 });

@@ -4,8 +4,6 @@
  */
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { exportOnnx } from '../../src/export/export';
 import { uniformNoise as uniform } from '../../src/eval/noise';
@@ -16,6 +14,7 @@ import { describeModel, type ModelDescription } from '../../src/model/describe';
 import type { Weights } from '../../src/native/addon';
 import { onnxCheck } from './helpers/onnx-checker';
 import { referenceKind, referenceOutputs, type RefCase, type RefOutputs } from './helpers/reference';
+import { tmpDir } from '../helpers/tmp-dir';
 
 const BATCHES = [1, 7];
 
@@ -25,7 +24,7 @@ function pixels(n: number, seed: number): Float32Array {
 
 describe(`ONNX export parity with ${referenceKind()} (eval mode)`, () => {
   const cases = parityCases();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssgan-parity-'));
+  const dir = tmpDir('parity');
   // One random set per shape and generator family (the norm and resize variants use subsets of
   // the batch-norm model's names): less to generate and to write for the reference.
   const pool = new Map<string, Weights>();
@@ -65,5 +64,4 @@ describe(`ONNX export parity with ${referenceKind()} (eval mode)`, () => {
     });
   });
 
-  it('cleans up', () => fs.rmSync(dir, { recursive: true, force: true }));
 });

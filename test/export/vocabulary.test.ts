@@ -7,7 +7,6 @@
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ModelDescription } from '../../src/model/describe';
 import { norm } from '../../src/model/layers';
@@ -21,6 +20,7 @@ import { maxAbsDiff, std, testMeta } from './helpers/cases';
 import { randomWeights } from './helpers/random-weights';
 import { onnxCheck } from './helpers/onnx-checker';
 import { runTorchReference } from './helpers/torch-reference';
+import { tmpDir } from '../helpers/tmp-dir';
 
 const TOL = 1e-4;
 const N = 5;
@@ -78,7 +78,7 @@ function perturbed(w: Weights): Weights {
 }
 
 describe('ONNX export of the whole layer vocabulary', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssgan-vocab-'));
+  const dir = tmpDir('vocab');
   const weights = randomWeights(desc, 7);
   const images = uniform(N * 6 * 6 * 2, 0, 256, 3).map(Math.floor);
   const z = uniform(N * 6, -1, 1, 4);
@@ -134,5 +134,4 @@ describe('ONNX export of the whole layer vocabulary', () => {
     await assert.rejects(exportOnnx({ desc, weights, outDir: path.join(dir, 'bad'), meta: testMeta(2) }), /2 class names for K = 3/);
   });
 
-  it('cleans up', () => fs.rmSync(dir, { recursive: true, force: true }));
 });

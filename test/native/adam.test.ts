@@ -12,11 +12,11 @@ const LR = 1e-3;
 test('adamEpsilon official damps small-gradient updates; pytorch moves each parameter by lr on step 1', async () => {
   const opts = { learningRateD: LR, clipNorm: 0 };
   const [a, b] = [makeModel({}, { ...opts, adamEpsilon: 'pytorch' }), makeModel({}, { ...opts, adamEpsilon: 'official' })];
-  const w0 = (await a.weights());
+  const w0 = await a.weights();
   const batch = stripeBatch(16, 28, 28, 1, 10);
   await dStep(a, batch);
   await dStep(b, batch);
-  const [wa, wb] = [(await a.weights()), (await b.weights())];
+  const [wa, wb] = [await a.weights(), await b.weights()];
   let moved = 0, notLr = 0, damped = 0;
   // Parameters only: batch-norm running statistics move the same way in both.
   for (const k of Object.keys(w0).filter((k) => k.startsWith('D.') && !/running_|num_batches/.test(k))) {

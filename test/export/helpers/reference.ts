@@ -40,7 +40,7 @@ export const NATIVE_TEST_OPTIONS: NativeOptions = { ...OPTIONS, seed: 1 };
 async function addonOutputs(c: RefCase): Promise<RefOutputs> {
   const model = createModel(c.desc, { ...NATIVE_TEST_OPTIONS, loss: c.desc.config.loss });
   await model.setWeights(c.weights);
-  const weights = (await model.weights());
+  const weights = await model.weights();
   // The random values (non-trivial running statistics included) must be what the addon now runs.
   for (const [key, t] of Object.entries(c.weights)) {
     const got = weights[key];
