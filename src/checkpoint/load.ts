@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TrainConfig } from '../config';
 import { buildModel, type BuiltModel } from '../native/build';
+import { brief } from '../util/messages';
 import { CheckpointError, checkpointName, MANIFEST_FILE, META_FILE, STATE_FILE, stepOf, type CheckpointMeta } from './format';
 import { readManifest, verifyManifest } from './manifest';
 
@@ -37,10 +38,33 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
   try {
     meta = JSON.parse(text);
   } catch (e) {
-    throw new CheckpointError(file, `not valid JSON: ${(e as Error).message}`);
+    throw new CheckpointError(file, `not valid JSON: ${brief((e as Error).message)}`);
   }
   if (meta?.format !== 'ssgan-checkpoint') throw new CheckpointError(file, 'not an ssgan checkpoint description', false);
+  const problem = metaProblem(meta);
+  if (problem) throw new CheckpointError(file, problem);
   return meta;
+}
+
+const count = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** What is wrong with a parsed description's fields (their types; config.ts judges the values), if anything. */
+function metaProblem(m: CheckpointMeta): string | undefined {
+  const shown = (x: unknown): string => brief(JSON.stringify(x) ?? String(x), 60);
+  if (m.version !== 1 && m.version !== 2) return `"version" is ${shown(m.version)}, not 1 or 2`;
+  if (!count(m.step)) return `"step" is ${shown(m.step)}, not a whole number`;
+  if (!isObject(m.config)) return '"config" is not an object';
+  if (!isObject(m.modelConfig)) return '"modelConfig" is not an object';
+  const d: unknown = m.dataset;
+  if (!isObject(d) || typeof d.name !== 'string' || typeof d.dir !== 'string' || !Array.isArray(d.classNames) || !d.classNames.every((s) => typeof s === 'string')) {
+    return '"dataset" is not {name, dir, classNames: [strings]}';
+  }
+  if (!isObject(m.sampler) || !Object.values(m.sampler).every((s: unknown) => isObject(s) && count(s.epoch) && count(s.position))) {
+    return '"sampler" is not a set of {epoch, position} counts';
+  }
+  if (m.labeled !== undefined && !(Array.isArray(m.labeled) && m.labeled.every(count))) return '"labeled" is not a list of example indices';
+  return undefined;
 }
 
 let warnedUnverified = false;

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { quoted } from '../util/messages';
 import { CheckpointError, MANIFEST_FILE, type Manifest, type ManifestEntry } from './format';
 
 const CHUNK = 4 << 20;
@@ -54,8 +55,16 @@ export function readManifest(dir: string): Manifest | undefined {
   } catch {
     throw new CheckpointError(file, 'not valid JSON');
   }
-  if (m?.format !== 'ssgan-checkpoint-manifest' || m.algorithm !== 'sha256' || typeof m.files !== 'object' || m.files === null)
+  if (m?.format !== 'ssgan-checkpoint-manifest' || m.algorithm !== 'sha256' || typeof m.files !== 'object' || m.files === null || Array.isArray(m.files))
     throw new CheckpointError(file, 'not an ssgan checkpoint manifest');
+  for (const [name, entry] of Object.entries(m.files)) {
+    // Only the checkpoint's own files: a name leading elsewhere (../, /dev/zero) is never opened.
+    if (!/^[^/\\\0]+$/.test(name) || name === '.' || name === '..') throw new CheckpointError(file, `lists ${quoted(name)}, which is not a file of the checkpoint`);
+    const e: unknown = entry;
+    if (typeof e !== 'object' || e === null || !Number.isSafeInteger((e as ManifestEntry).bytes) || (e as ManifestEntry).bytes < 0 || !/^[0-9a-f]{64}$/.test(String((e as ManifestEntry).sha256))) {
+      throw new CheckpointError(file, `entry ${quoted(name)} is not {bytes, sha256}`);
+    }
+  }
   return m;
 }
 
@@ -65,8 +74,12 @@ export function verifyManifest(dir: string, manifest: Manifest): void {
     const file = path.join(dir, name);
     let got: ManifestEntry;
     try {
+      const st = fs.statSync(file);
+      if (!st.isFile()) throw new CheckpointError(file, `not a regular file; ${MANIFEST_FILE} lists it`);
+      if (st.size !== want.bytes) throw new CheckpointError(file, `${st.size} bytes, ${MANIFEST_FILE} says ${want.bytes}`);
       got = hashFile(file);
     } catch (e) {
+      if (e instanceof CheckpointError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       throw new CheckpointError(file, code === 'ENOENT' ? `missing; ${MANIFEST_FILE} lists it` : `unreadable: ${(e as Error).message}`);
     }

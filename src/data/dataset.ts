@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { withTempDir, writeFileAtomic } from '../util/atomic';
-import { brief, quoted } from './formats/messages';
+import { brief, quoted } from '../util/messages';
 import { readSeedHdf5 } from './hdf5/seed-reader';
 import { writeSeedHdf5 } from './hdf5/seed-writer';
 import { fingerprint, readPacked, writePacked, PackedData } from './packed-cache';

@@ -2,7 +2,7 @@
 // rule applies: shuffle all ids with numpy's RandomState(seed) (seed 123 in the seed project) and
 // take the first 80% for training. The shuffle below reproduces numpy's legacy MT19937 shuffle
 // exactly, so `--split seed` picks the same examples the seed project did.
-import { brief, quoted } from './formats/messages';
+import { brief, quoted } from '../util/messages';
 
 /** MT19937 as numpy's RandomState seeds it from a single integer (init_genrand). */
 class MT19937 {

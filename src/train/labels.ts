@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import type { UnlabeledStream } from '../config';
-import { brief, shown } from '../data/formats/messages';
+import { brief, shown } from '../util/messages';
 import { deriveSeed, Random } from '../util/random';
 
 export interface LabelSplit {

@@ -1,5 +1,5 @@
-// Error messages of the readers are one line and name the file; names and text taken from a file
-// (tar member names, MAT variable names, ids) may hold anything, so they go through these.
+// Error messages of the readers of outside data are one line and name the file; names and text
+// taken from a file (tar member names, MAT variable names, ids) may hold anything: they go through these.
 
 /** A name taken from a file, quoted with control characters escaped, so a message stays one line. */
 export function quoted(name: string, max = 200): string {

@@ -174,6 +174,9 @@ export const ODD_JSON: fc.Arbitrary<Json> = fc.oneof(
   fc.integer({ min: 1, max: 200 }).map((d) => { let v: Json = 0; for (let i = 0; i < d; i++) v = [v]; return v; }),
 );
 
+/** Keys added to objects: prototype names, the names the readers look up, paths out of a folder. */
+const ODD_KEYS = ['__proto__', 'constructor', 'ids', 'train', 'test', 'classNames', 'files', 'x', '', '..', '../state.pt', '/etc/passwd', '../../../../../../../../dev/zero', 'a\nb'];
+
 function children(v: Json): [string | number, Json][] {
   if (Array.isArray(v)) return v.map((x, i) => [i, x]);
   if (v && typeof v === 'object') return Object.entries(v);
@@ -198,7 +201,7 @@ export function jsonEditArb(): fc.Arbitrary<JsonEdit> {
   return fc.oneof(
     fc.record({ op: fc.constant('replace' as const), path: p, value: ODD_JSON }),
     fc.record({ op: fc.constant('delete' as const), path: p }),
-    fc.record({ op: fc.constant('add' as const), path: p, key: fc.constantFrom('__proto__', 'constructor', 'ids', 'train', 'test', 'classNames', 'x'), value: ODD_JSON }),
+    fc.record({ op: fc.constant('add' as const), path: p, key: fc.constantFrom(...ODD_KEYS), value: ODD_JSON }),
   );
 }
 

@@ -3,6 +3,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readCheckpointMeta, verifyCheckpoint } from '../../src/checkpoint/load';
 import { loadDataset, readIds } from '../../src/data/dataset';
 import { CIFAR10, MNIST, SVHN } from '../../src/data/download/sources';
 import { parseCifarBatch } from '../../src/data/formats/cifar';
@@ -113,6 +114,14 @@ export const TARGETS: Record<string, Target> = {
   packed: ({ args }, ctx) => {
     const d = readPacked(path.join(ctx.dir, 'data.packed'), (args as { source: Fingerprint }).source);
     return d === undefined ? null : { ...summary(d), count: d.count };
+  },
+  'checkpoint-meta': (_input, ctx) => {
+    const m = readCheckpointMeta(ctx.dir);
+    return { format: m.format, version: m.version, step: m.step, config: typeof m.config, modelConfig: typeof m.modelConfig, dataset: m.dataset, sampler: m.sampler, labeled: m.labeled };
+  },
+  'checkpoint-verify': (_input, ctx) => {
+    const { meta, verified } = verifyCheckpoint(ctx.dir);
+    return { verified, step: meta.step, version: meta.version };
   },
   labels: ({ args }, ctx) => {
     const { ids, train } = args as { ids: string[]; train: number[] };

@@ -2,7 +2,7 @@
 // `ssgan import --resize`. Alpha is dropped: the models take opaque images.
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { oneLine } from './messages';
+import { oneLine } from '../../util/messages';
 
 /** The most pixels an imported image may have (8192 x 8192). */
 export const MAX_IMAGE_PIXELS = 2 ** 26;

@@ -3,7 +3,7 @@
 // with an error as soon as the limit is passed, so a small "bomb" cannot exhaust memory. No file
 // ssgan reads comes near it (the largest, SVHN's train_32x32.mat, holds 230 MB of images).
 import * as zlib from 'node:zlib';
-import { oneLine } from './messages';
+import { oneLine } from '../../util/messages';
 
 export const MAX_INFLATED_BYTES = 2 ** 30;
 const CHUNK = 2 ** 20; // zlib's default 16 KiB chunks make inflating 1 GiB take 9 s instead of 1

@@ -4,7 +4,7 @@
 // hold. Every element's size is checked against the bytes that hold it before anything is read, so
 // what is allocated is bounded by the (inflated) file.
 import { inflateBounded, MAX_INFLATED_BYTES } from './inflate';
-import { quoted } from './messages';
+import { quoted } from '../../util/messages';
 
 export interface MatArray {
   name: string;

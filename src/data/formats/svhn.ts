@@ -1,7 +1,7 @@
 // SVHN cropped digits (train_32x32.mat / test_32x32.mat): X uint8 [32,32,3,N] column-major, y [N,1]
 // with 1..10 where 10 stands for digit 0.
 import { parseMat5 } from './mat5';
-import { quoted } from './messages';
+import { quoted } from '../../util/messages';
 
 export function svhnFromMat(buf: Uint8Array, file = 'SVHN .mat'): { images: Uint8Array; labels: Int32Array; h: number; w: number; c: number } {
   const vars = parseMat5(buf, file);

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { maybeGunzip } from './inflate';
-import { oneLine, quoted } from './messages';
+import { oneLine, quoted } from '../../util/messages';
 
 export const MAX_MEMBER_BYTES = 4 * 2 ** 30; // larger than any dataset file ssgan reads
 

@@ -7,7 +7,7 @@
 // MAX_EXAMPLE_BYTES, K at most MAX_CLASSES), and the image array grows with what is actually read,
 // so a dataspace or an id.txt that claims more than the file holds cannot exhaust memory.
 import * as fs from 'node:fs';
-import { oneLine, quoted } from '../formats/messages';
+import { oneLine, quoted } from '../../util/messages';
 import { loadH5wasm } from './h5wasm';
 
 export interface SeedData {
