@@ -14,6 +14,7 @@
  *                      scoring the generator at every checkpoint: FID, KID, class coverage, accuracy
  *   curves FILE|DIR... few-label learning curves side by side (train dirs or results/cpu/*.jsonl)
  *   score [CKPT]       ssgan score on 10,000 MNIST samples, cold and warm, with the judge and the real-data floor
+ *   checkpoint         what checkpoint integrity costs: SHA-256 on save and on load, MNIST seed model
  * With no NAME: speed, memory, load, eval.
  */
 import * as fs from 'node:fs';
@@ -146,6 +147,7 @@ function main(): void {
     generator: () => generator(Number(a ?? 5000), b ?? 'ssgan'),
     curves: () => curves([a, b, c, d, ...rest].filter((x) => x !== undefined)),
     score: () => scoreBench(ensureMnist, a),
+    checkpoint: () => void process.stdout.write(run(process.execPath, [path.join(__dirname, 'checkpoint.js')], { quiet: true }).stdout),
   };
   const names = name ? [name] : ['speed', 'memory', 'load', 'eval'];
   for (const n of names) {
