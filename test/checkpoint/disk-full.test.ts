@@ -13,7 +13,8 @@ import { loadCheckpoint, openCheckpoint } from '../../src/checkpoint/load';
 import { writeDataset } from '../../src/data/dataset';
 import { Random } from '../../src/util/random';
 import { withTempDir, writeFileAtomic } from '../../src/util/atomic';
-import { escapeRegExp, tmpDir } from '../helpers/model';
+import { escapeRegExp } from '../helpers/model';
+import { tmpDir } from '../helpers/tmp-dir';
 import { oneLine, ssgan } from '../helpers/ssgan';
 
 const work = tmpDir('diskfull');
