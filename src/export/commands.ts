@@ -9,7 +9,7 @@ export function registerExportCommands(program: Command): void {
   program
     .command('export')
     .description('write classifier.onnx and generator.onnx from a checkpoint (see examples/README.md for their contract)')
-    .option('--onnx', 'export ONNX models (the only format so far)', false)
+    .option('--onnx', 'export ONNX models (the one export format)', false)
     .requiredOption('--checkpoint <path>', 'a model-<step> checkpoint, or a train dir (its newest checkpoint)')
     .option('--out <dir>', 'output folder (default: <checkpoint>/onnx)')
     .option('--threads <n>', 'libtorch intra-op threads while loading', intArg('--threads'), 1)
