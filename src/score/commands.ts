@@ -23,8 +23,8 @@ Metrics (features from the judge, or from --features; reference: the dataset's r
   KID              kernel inception distance: unbiased MMD^2 between the two feature sets with the
                    kernel k(x, y) = (x.y / d + 1)^3, mean +- standard deviation over 100 random
                    subsets of min(1000, n) from each (Binkowski et al. 2018; torch-fidelity's
-                   defaults). Lower is better; unbiased, so it can dip just below 0 near a perfect
-                   match, and it is fairer than FID for small n.
+                   defaults). Lower is better. Unbiased: unlike FID it does not grow as n shrinks,
+                   and it can dip just below 0 when the two sets match.
   inception score  exp(E_x KL(p(y|x) || p(y))) over all scored images, p(y|x) the feature
                    network's class probabilities: high when each image is confidently one class
                    and the classes are balanced; at most K.
@@ -36,8 +36,8 @@ Metrics (features from the judge, or from --features; reference: the dataset's r
 Feature network:
   By default the dataset's judge: a classifier ssgan trains once per dataset on all its labeled
   training images, supervised only (the seed model without the GAN; ${JUDGE_TRAINING.epochs} epochs and at least
-  ${JUDGE_TRAINING.minSteps} steps of ${JUDGE_TRAINING.batchSize}), saved as <dataset>/judge/classifier.onnx beside judge.json
-  (its test accuracy); its features are the discriminator's feature layer averaged over H and W.
+  ${JUDGE_TRAINING.minSteps} steps of ${JUDGE_TRAINING.batchSize}), saved as <dataset>/judge/classifier.onnx beside judge.json (its
+  test accuracy); its features are the discriminator's feature layer averaged over H and W.
   --train-judge rebuilds it. The test split's features are cached in <dataset>/judge/.
   --features model.onnx uses another network instead. It must take one input, float32 images
   [N, H, W, C] with raw pixel values 0..255 (channels last, as ssgan's classifier.onnx takes them),
@@ -99,7 +99,7 @@ export function registerScoreCommands(program: Command): void {
     .option('--features-output <name>', 'the --features output holding features [N, F]')
     .option('--features-probabilities <name>', 'the --features output holding class probabilities [N, K] (inception score, coverage)')
     .option('--train-judge', 'retrain the dataset\'s judge (alone: only that)', false)
-    .option('--judge-epochs <n>', `training epochs of a new judge (default: ${JUDGE_TRAINING.epochs}, more for datasets under ${JUDGE_TRAINING.minSteps} steps of ${JUDGE_TRAINING.batchSize} in ${JUDGE_TRAINING.epochs} epochs)`, intArg('--judge-epochs'))
+    .option('--judge-epochs <n>', `training epochs of a new judge (default: ${JUDGE_TRAINING.epochs}, or as many as make ${JUDGE_TRAINING.minSteps} steps of ${JUDGE_TRAINING.batchSize})`, intArg('--judge-epochs'))
     .option('--no-floor', 'skip the real-data floor')
     .option('--json', 'print one JSON object instead of the text report', false)
     .option('--threads <n>', 'intra-op threads of onnxruntime (and of judge training)', intArg('--threads'), availableCores())

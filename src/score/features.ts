@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import { ortSessionOptions } from '../eval/onnx-session';
 
 export interface FeatureNetSpec {
   file: string;
@@ -59,7 +60,7 @@ export class FeatureNet {
     const bytes = fs.readFileSync(file);
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {});
+      session = await ort.InferenceSession.create(bytes, ortSessionOptions({ threads, spinning: false }));
     } catch (e) {
       throw new Error(`${flag} ${file}: onnxruntime cannot load it (${(e as Error).message.split('\n')[0]})`);
     }

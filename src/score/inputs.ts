@@ -32,8 +32,11 @@ function toBytes(x: Float32Array, into: Uint8Array, at: number): void {
   for (let i = 0; i < x.length; i++) into[at + i] = Math.min(255, Math.max(0, Math.round(x[i])));
 }
 
-/** Generator batch: 10,000 28x28 images at once would need ~1.3 GB of activations. */
-const GEN_BATCH = 500;
+/**
+ * Generator batch: 10,000 28x28 images at once would need ~1.3 GB of activations; 100 used 10-20%
+ * less CPU time than 500 or 2,000 on MNIST's generator.
+ */
+const GEN_BATCH = 100;
 
 async function generate(gen: OnnxGenerator, n: number, seed: number): Promise<Samples> {
   const [h, w, c] = gen.imageShape;
@@ -52,7 +55,7 @@ async function fromCheckpoint(p: string, n: number, seed: number, threads?: numb
   try {
     const file = path.join(tmp, 'generator.onnx');
     writeFileAtomic(file, encodeModel(generatorModel(ck.desc, await checkpointWeights(ck), checkpointExportMeta(ck))));
-    const gen = await OnnxGenerator.open(file, { threads });
+    const gen = await OnnxGenerator.open(file, { threads, spinning: false });
     try {
       const s = await generate(gen, n, seed);
       return { ...s, source: { kind: 'checkpoint', path: ck.dir, step: ck.step }, datasetDir: ck.meta.dataset.dir, datasetName: ck.meta.dataset.name };
@@ -67,7 +70,7 @@ async function fromCheckpoint(p: string, n: number, seed: number, threads?: numb
 async function fromOnnx(file: string, n: number, seed: number, threads?: number): Promise<ScoredImages> {
   let gen: OnnxGenerator;
   try {
-    gen = await OnnxGenerator.open(file, { threads });
+    gen = await OnnxGenerator.open(file, { threads, spinning: false });
   } catch (e) {
     throw new Error(`--onnx ${file}: ${(e as Error).message}`);
   }

@@ -7,6 +7,7 @@
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { IR_VERSION, OPSET } from '../export/onnx-graph';
+import { ortSessionOptions } from '../eval/onnx-session';
 import { valueInfo } from '../export/graph-builder';
 
 const DOUBLE = onnx.TensorProto.DataType.DOUBLE;
@@ -50,7 +51,7 @@ export class Float64Ops {
   private constructor(private kernel: ort.InferenceSession, private cross: ort.InferenceSession) {}
 
   static async open(threads?: number): Promise<Float64Ops> {
-    const opts: ort.InferenceSession.SessionOptions = threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {};
+    const opts = ortSessionOptions({ threads, spinning: false });
     return new Float64Ops(await ort.InferenceSession.create(kernelSumModel(), opts), await ort.InferenceSession.create(crossModel(), opts));
   }
 
