@@ -6,7 +6,8 @@ import { loadCheckpoint } from '../checkpoint/load';
 import { OnnxGenerator } from './onnx-generator';
 import { formatReport, reportJson } from './report';
 import { runEval, type BackendChoice } from './run-eval';
-import { sampleOnnx, sampleTorch, writeSamples, type Samples } from './sample';
+import { sampleTorch, type Samples } from '../native/samples';
+import { sampleOnnx, writeSamples } from './sample';
 
 interface EvalFlags {
   dataset?: string; datasetDir?: string; dataDir: string; checkpoint?: string; onnx?: string;

@@ -4,7 +4,7 @@
  */
 import type { Dataset } from '../data/dataset';
 import { computeMetrics, type Metrics } from './metrics';
-import type { BackendName, Predictions, Predictor } from './predictors';
+import type { BackendName, Predictions, Predictor } from '../native/predictor';
 
 /** The test split, or the examples named by `--data-id` (in the order given). */
 export function selectExamples(ds: Dataset, dataIds?: string[]): Int32Array {

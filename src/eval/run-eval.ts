@@ -14,7 +14,8 @@ import { gather } from '../train/sampler';
 import { evaluatePredictors, selectExamples, type BackendRun, type Disagreements } from './evaluate';
 import type { Metrics } from './metrics';
 import { OnnxClassifier } from './onnx-classifier';
-import { onnxPredictor, torchPredictor, type Predictor } from './predictors';
+import { torchPredictor, type Predictor } from '../native/predictor';
+import { onnxPredictor } from './predictors';
 
 export type BackendChoice = 'onnx' | 'torch' | 'both';
 

@@ -4,15 +4,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { NativeModel } from '../native/addon';
 import { loadH5wasm } from '../data/hdf5/h5wasm';
+import { type Samples } from '../native/samples';
 import { imageGrid } from '../summary/grid';
 import { tempSibling, writeFileAtomic } from '../util/atomic';
 import { pixelBytes } from '../util/pixels';
-import { uniformNoise } from './noise';
+import { uniformNoise } from '../util/random';
 import type { OnnxGenerator } from './onnx-generator';
-
-export interface Samples { images: Uint8Array; n: number; h: number; w: number; c: number }
 
 export async function sampleOnnx(gen: OnnxGenerator, n: number, seed: number): Promise<Samples> {
   const [h, w, c] = gen.imageShape;
@@ -20,10 +18,6 @@ export async function sampleOnnx(gen: OnnxGenerator, n: number, seed: number): P
   return { images: pixelBytes(await gen.generate(z, n)), n, h, w, c };
 }
 
-export async function sampleTorch(model: NativeModel, shape: { h: number; w: number; c: number; nz: number; zLow: number; zHigh: number }, n: number, seed: number): Promise<Samples> {
-  const z = uniformNoise(n * shape.nz, shape.zLow, shape.zHigh, seed);
-  return { images: pixelBytes(await model.generate(z, n)), n, h: shape.h, w: shape.w, c: shape.c };
-}
 
 function isHdf5(file: string): boolean {
   return /\.(h5|hdf5)$/i.test(file);

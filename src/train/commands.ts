@@ -46,6 +46,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--no-data-init', 'PyTorch\'s default initialisation only (with paper-mnist, add --no-official-init)')
     .option('--official-init', 'paper-mnist as the official code parametrised it (its default, with --data-init): directions N(0, 0.1), hidden gains fixed where the data init puts them, generator batch norms with a learned shift, its output layer left out of the init')
     .option('--no-official-init', 'paper-mnist with PyTorch\'s default init and trainable gains')
+    .option('--score-every-checkpoint [n]', 'at every checkpoint, score n (default 10,000) generated samples as `ssgan score` does (FID, KID, inception score, class coverage against the test split; score/* summaries and metrics.jsonl lines); costs time', (v: string) => intArg('--score-every-checkpoint')(v))
     .option('--prefix <name>', 'train dir name prefix', d.prefix)
     .option('--train-dir <dir>', 'where logs and checkpoints go (default: train_dir/<prefix>-<dataset>_lr_..._<time>)')
     .option('--checkpoint <path>', 'resume from a model-<step> checkpoint, or the newest intact one in a train dir; other flags must equal the run\'s, except --max-training-steps, --max-epochs, --lr-decay-start, --ema-decay, --threads, --device, --log-step, --write-summary-step, --output-save-step, and --dataset / --data-dir / --dataset-dir for the same data at a new location')
@@ -53,15 +54,19 @@ export function registerTrainCommands(program: Command): void {
     .option('--threads <n>', 'libtorch intra-op threads', intArg('--threads'), d.threads)
     .option('--device <device>', choiceList(DEVICES), d.device)
     .action(
-      action('train', async (opts: Partial<TrainConfig>, cmd: Command) => {
+      action('train', async (opts: Partial<TrainConfig> & { scoreEveryCheckpoint?: true | number }, cmd: Command) => {
         // Options given on the command line win over the chosen model's defaults, which win over the recipe's, which win over ours.
-        const given: Partial<TrainConfig> = Object.fromEntries(Object.entries(opts).filter(([k]) => cmd.getOptionValueSource(k) === 'cli'));
-        let r;
+        const given: Partial<TrainConfig> & { scoreEveryCheckpoint?: unknown } = Object.fromEntries(Object.entries(opts).filter(([k]) => cmd.getOptionValueSource(k) === 'cli'));
+        // Monitoring, not a training setting: not recorded in the run's configuration.
+        const scoreN = opts.scoreEveryCheckpoint;
+        delete opts.scoreEveryCheckpoint;
+        delete given.scoreEveryCheckpoint;
+        const watch = scoreN === undefined ? undefined : (await import('../score/watch')).scoreWatch(scoreN === true ? 10_000 : scoreN, opts.threads ?? d.threads);        let r;
         if (given.checkpoint !== undefined) {
           // The checkpoint's settings, with what was typed checked against them (session.ts);
           // threads and device follow this machine.
-          r = await resume({ threads: d.threads, device: d.device, ...given, checkpoint: String(given.checkpoint) });
-        } else r = await train(validate({ ...DEFAULTS, ...opts, ...recipeDefaults(opts.recipe ?? d.recipe), ...modelDefaults(opts.model ?? d.model), ...given }, new Set(Object.keys(given))));
+          r = await resume({ threads: d.threads, device: d.device, ...given, checkpoint: String(given.checkpoint) }, process.stdout, watch);
+        } else r = await train(validate({ ...DEFAULTS, ...opts, ...recipeDefaults(opts.recipe ?? d.recipe), ...modelDefaults(opts.model ?? d.model), ...given }, new Set(Object.keys(given))), process.stdout, watch);
         process.stdout.write(`${r.stopped ? 'Stopped' : 'Finished'} at step ${r.step}: ${r.checkpoint}\n`);
       }),
     );

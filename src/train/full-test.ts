@@ -1,5 +1,5 @@
 /** Accuracy of the libtorch classifier over a whole split (eval mode, moving-average weights when kept). */
-import { torchPredictor } from '../eval/predictors';
+import { torchPredictor } from '../native/predictor';
 import type { NativeModel } from '../native/addon';
 import { gather, type ImageSource } from './sampler';
 

@@ -10,9 +10,9 @@ import { EventWriter } from '../summary/events';
 import { imageGrid } from '../summary/grid';
 import { MetricsLog } from '../summary/metrics';
 import type { Progress } from '../summary/progress';
-import type { Scores } from '../score/score';
 import { pixelBytes } from '../util/pixels';
 import type { Sampler } from './sampler';
+import type { CheckpointFigures } from './trainer';
 
 /** Real/fake images in the TensorBoard image summaries. */
 const SUMMARY_IMAGES = 16;
@@ -72,16 +72,11 @@ export class Recorder {
     this.metrics.write({ step, split: 'test', ...l });
   }
 
-  /** Generator quality at a checkpoint (--score-every-checkpoint): score/* summaries and a metrics line. */
-  scores(step: number, s: Scores): void {
-    const figures: Record<string, number> = { fid: s.fid, kid: s.kid, kid_std: s.kidStd };
-    if (s.inceptionScore !== null) figures.inception_score = s.inceptionScore;
-    if (s.classesCovered !== null) figures.classes_covered = s.classesCovered;
-    if (s.largestClassShare !== null) figures.largest_class_share = s.largestClassShare;
-    for (const [k, v] of Object.entries(figures)) this.events.scalar(`score/${k}`, v, step);
-    this.metrics.write({ step, split: 'score', n: s.n, ...figures });
-    const coverage = s.classesCovered === null ? '' : `, ${s.classesCovered}/${s.classes} classes, largest ${(100 * s.largestClassShare!).toFixed(1)}%`;
-    this.progress.line(`Generator at step ${step} (${s.n} samples): FID ${s.fid.toFixed(2)}, KID ${s.kid.toFixed(4)} +- ${s.kidStd.toFixed(4)}${coverage}`);
+  /** A checkpoint hook's figures: <split>/* summaries, a metrics line and a log line. */
+  figures(step: number, f: CheckpointFigures): void {
+    for (const [k, v] of Object.entries(f.figures)) this.events.scalar(`${f.split}/${k}`, v, step);
+    this.metrics.write({ step, split: f.split, ...f.figures });
+    this.progress.line(f.line);
   }
 
   close(): void {

@@ -15,7 +15,7 @@ import { lockTrainDir } from './lock';
 import { planResume, type ResumeRequest } from './resume-flags';
 import { rewindMetrics } from './rewind';
 import { openStreams, type Streams } from './streams';
-import { run, type TrainResult } from './trainer';
+import { run, type CheckpointWatch, type TrainResult } from './trainer';
 
 export { RESUMABLE, type ResumeRequest } from './resume-flags';
 
@@ -86,17 +86,17 @@ export async function newSession(cli: TrainConfig, out: NodeJS.WriteStream = pro
  * Resumes a run from its checkpoint (the step count, batch order, optimisers and RNG continue).
  * `req` holds the flags typed with --checkpoint: see resume-flags.ts for what they may change.
  */
-export async function resume(req: ResumeRequest, out: NodeJS.WriteStream = process.stdout): Promise<TrainResult> {
+export async function resume(req: ResumeRequest, out: NodeJS.WriteStream = process.stdout, watch?: CheckpointWatch): Promise<TrainResult> {
   const lock = await lockTrainDir(trainDirOf(req.checkpoint), { create: false, flag: '--checkpoint' });
   try {
-    return await run(await resumeSession(req, out), out);
+    return await run(await resumeSession(req, out), out, watch);
   } finally {
     await lock.release();
   }
 }
 
 /** Trains a new run. A full config cannot tell typed settings from defaults, so resuming is resume()'s. */
-export async function train(cli: TrainConfig, out: NodeJS.WriteStream = process.stdout): Promise<TrainResult> {
+export async function train(cli: TrainConfig, out: NodeJS.WriteStream = process.stdout, watch?: CheckpointWatch): Promise<TrainResult> {
   if (cli.checkpoint !== undefined) throw new Error(`--checkpoint ${cli.checkpoint}: resume a run with resume({ checkpoint }), not train()`);
   validate(cli);
   const lock = await lockTrainDir(planNew(cli).trainDir, { create: true });
@@ -109,7 +109,7 @@ export async function train(cli: TrainConfig, out: NodeJS.WriteStream = process.
     throw e;
   }
   try {
-    return await run(s, out);
+    return await run(s, out, watch);
   } finally {
     await lock.release();
   }

@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { lrFactorAt, type TrainConfig } from '../config';
 import type { Dataset } from '../data/dataset';
+import type { ModelDescription } from '../model/describe';
 import type { Batch, Losses, NativeModel, StepBatches, StepPlan } from '../native/addon';
-import { uniformNoise } from '../eval/noise';
-import { sampleTorch } from '../eval/sample';
+import { uniformNoise } from '../util/random';
 import { imageGrid } from '../summary/grid';
 import { Progress } from '../summary/progress';
 import { writeFileAtomic } from '../util/atomic';
@@ -29,6 +29,13 @@ const GRID_SAMPLES = 64;
 /** Examples used for the data-dependent initialisation (as the paper's code). */
 const DATA_INIT_EXAMPLES = 500;
 
+/** What a checkpoint hook sees: the step, the model and its description, and the run's dataset. */
+export interface CheckpointContext { step: number; model: NativeModel; desc: ModelDescription; data: Dataset; say: (line: string) => void }
+/** Figures a hook computed at a checkpoint, recorded as `<split>/<name>` summaries and a metrics.jsonl line. */
+export interface CheckpointFigures { split: string; figures: Record<string, number>; line: string }
+/** Extra work at every checkpoint, given by the caller (e.g. the generator's scores). */
+export interface CheckpointWatch { atCheckpoint(ctx: CheckpointContext): Promise<CheckpointFigures>; close(): Promise<void> }
+
 export interface TrainResult { trainDir: string; step: number; checkpoint: string; stopped: boolean; testAccuracy?: number }
 
 /** The batches a step's plan asks for, drawn in a fixed order (labeled, unlabeled, generator's real). */
@@ -40,7 +47,7 @@ function draw(plan: StepPlan, streams: Streams, data: Dataset, n: number): StepB
 }
 
 /** Trains a session (new or resumed; see session.ts) to its step limit, saving checkpoints on the way. */
-export async function run(s: Session, out: NodeJS.WriteStream): Promise<TrainResult> {
+export async function run(s: Session, out: NodeJS.WriteStream, watch?: CheckpointWatch): Promise<TrainResult> {
   const { data, built, trainDir, streams } = s;
   const model: NativeModel = built.model;
   const perEpoch = stepsPerEpoch(streams, s.config.batchSize);
@@ -60,8 +67,6 @@ export async function run(s: Session, out: NodeJS.WriteStream): Promise<TrainRes
   const recorder = new Recorder(trainDir, c, data, model, progress, z);
   const interrupt = new Interrupt((line) => progress.line(line));
   const collapse = new CollapseWatch();
-  // Loaded only when asked for (scoring may first train the dataset's judge with this very loop).
-  const scorer = c.scoreSamples ? await (await import('../score/score')).Scorer.open(data, { threads: c.threads, log: (line) => progress.line(line) }) : undefined;
 
   const meta = (step: number): CheckpointMeta => ({
     format: 'ssgan-checkpoint',
@@ -81,10 +86,7 @@ export async function run(s: Session, out: NodeJS.WriteStream): Promise<TrainRes
     recorder.metrics.write({ step, split: 'test-full', accuracy: t.accuracy, errors: t.errors, examples: t.examples });
     recorder.events.scalar('test_full/accuracy', t.accuracy, step);
     progress.line(`Saved checkpoint ${dir}; test accuracy ${t.accuracy.toFixed(4)} (${t.errors} errors in ${t.examples}), epoch ${(step / perEpoch).toFixed(1)}`);
-    if (scorer) {
-      const samples = await sampleTorch(model, { ...built.desc.config, zLow: built.desc.zLow, zHigh: built.desc.zHigh }, c.scoreSamples!, deriveSeed(c.seed, step));
-      recorder.scores(step, await scorer.score(samples.images, samples.n));
-    }
+    if (watch) recorder.figures(step, await watch.atCheckpoint({ step, model, desc: built.desc, data, say: (line) => progress.line(line) }));
     return { dir, accuracy: t.accuracy };
   };
 
@@ -114,7 +116,7 @@ export async function run(s: Session, out: NodeJS.WriteStream): Promise<TrainRes
     }
     if (!last || !last.dir.endsWith(`model-${step}`)) last = await checkpointAt(step);
   } finally {
-    await scorer?.release();
+    await watch?.close();
     interrupt.close();
     progress.done();
     recorder.close();

@@ -33,3 +33,11 @@ export function deriveSeed(seed: number, salt: number): number {
   h ^= h >>> 15;
   return Math.imul(h, 0x2c1b3c6d) >>> 0;
 }
+
+/** Generator input: `count` values uniform in [low, high), reproducible from a seed. */
+export function uniformNoise(count: number, low: number, high: number, seed: number): Float32Array {
+  const r = new Random(seed);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = low + (high - low) * r.next();
+  return out;
+}

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describeModel, MODEL_KINDS, type ModelKind } from '../../src/model/describe';
 import { exportOnnx } from '../../src/export/export';
-import { uniformNoise } from '../../src/eval/noise';
+import { uniformNoise } from '../../src/util/random';
 import { testMeta } from './helpers/cases';
 import { assertParity } from './helpers/parity-check';
 import { randomWeights } from './helpers/random-weights';

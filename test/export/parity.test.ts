@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { exportOnnx } from '../../src/export/export';
-import { uniformNoise as uniform } from '../../src/eval/noise';
+import { uniformNoise as uniform } from '../../src/util/random';
 import { parityCases, testMeta } from './helpers/cases';
 import { assertParity } from './helpers/parity-check';
 import { randomWeights, weightsFor } from './helpers/random-weights';

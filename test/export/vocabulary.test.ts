@@ -15,7 +15,7 @@ import { exportOnnx } from '../../src/export/export';
 import { readMetadata } from '../../src/export/onnx-graph';
 import { OnnxClassifier } from '../../src/eval/onnx-classifier';
 import { OnnxGenerator } from '../../src/eval/onnx-generator';
-import { uniformNoise as uniform } from '../../src/eval/noise';
+import { uniformNoise as uniform } from '../../src/util/random';
 import { maxAbsDiff, std, testMeta } from './helpers/cases';
 import { randomWeights } from './helpers/random-weights';
 import { onnxCheck } from './helpers/onnx-checker';

@@ -13,7 +13,7 @@ import { OnnxClassifier } from '../../src/eval/onnx-classifier';
 import { OnnxGenerator } from '../../src/eval/onnx-generator';
 import { exportCheckpoint, usesEma } from '../../src/export/from-checkpoint';
 import type { Dense, Layer } from '../../src/model/layers';
-import { uniformNoise } from '../../src/eval/noise';
+import { uniformNoise } from '../../src/util/random';
 import { createModel, type Batch, type NativeModel, type StepBatches, type Weights } from '../../src/native/addon';
 import type { CheckpointMeta } from '../../src/checkpoint/format';
 import { loadCheckpoint } from '../../src/checkpoint/load';
