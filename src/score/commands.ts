@@ -52,14 +52,17 @@ Examples:
   ssgan score --dataset MNIST --train-judge                  # (re)build the judge only
 `;
 
-function fmt(v: number | null, digits = 3): string {
-  return v === null ? '-' : v.toFixed(digits);
+/** 4 significant digits (plain notation down to 1e-4), or '-' for a figure not computed. */
+function fmt(v: number | null): string {
+  if (v === null) return '-';
+  if (v === 0 || Math.abs(v) >= 1000) return v.toFixed(1);
+  return Math.abs(v) >= 1e-4 ? String(Number(v.toPrecision(4))) : v.toExponential(2);
 }
 
 function rows(s: Scores): string[] {
   return [
     fmt(s.fid),
-    `${(1000 * s.kid).toFixed(3)} +- ${(1000 * s.kidStd).toFixed(3)}`,
+    `${fmt(s.kid)} +- ${fmt(s.kidStd)}`,
     fmt(s.inceptionScore),
     s.classesCovered === null ? '-' : `${s.classesCovered}/${s.classes}`,
     s.largestClassShare === null ? '-' : `${(100 * s.largestClassShare).toFixed(1)}%`,
@@ -67,7 +70,7 @@ function rows(s: Scores): string[] {
 }
 
 function table(samples: Scores, floor: Scores | null): string {
-  const names = ['FID', 'KID x 1000', 'inception score', 'classes covered (>= 2%)', 'largest class share'];
+  const names = ['FID', 'KID', 'inception score', 'classes covered (>= 2%)', 'largest class share'];
   const a = rows(samples);
   const b = floor ? rows(floor) : undefined;
   const w0 = Math.max(...names.map((x) => x.length));
