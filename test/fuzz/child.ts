@@ -10,7 +10,7 @@ const MIB = 2 ** 20;
 
 async function main(): Promise<void> {
   const { TARGETS, prepare } = await import('./targets');
-  await prepare();
+  if (process.argv.includes('--h5wasm')) await prepare();
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ssgan-fuzz-'));
   process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));

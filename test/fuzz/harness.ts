@@ -276,7 +276,8 @@ export class Sandbox {
 
   private spillDir?: string;
 
-  constructor(private readonly heapMiB = 1024) {}
+  /** `h5wasm`: load the WebAssembly HDF5 library before the idle memory level is taken (targets that read or write HDF5). */
+  constructor(private readonly opts: { h5wasm?: boolean; heapMiB?: number } = {}) {}
 
   /** Large inputs go through files: a pipe moves hundreds of KiB slowly on a busy machine. */
   private spill(input: Input): SpilledInput {
@@ -299,8 +300,8 @@ export class Sandbox {
 
   private start(): Promise<ChildProcess> {
     this.stderr = '';
-    const child = fork(path.join(__dirname, 'child.js'), [], {
-      execArgv: ['--expose-gc', `--max-old-space-size=${this.heapMiB}`, ...(process.env.SSGAN_FUZZ_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.SSGAN_FUZZ_PROF] : [])],
+    const child = fork(path.join(__dirname, 'child.js'), this.opts.h5wasm ? ['--h5wasm'] : [], {
+      execArgv: ['--expose-gc', `--max-old-space-size=${this.opts.heapMiB ?? 1024}`, ...(process.env.SSGAN_FUZZ_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.SSGAN_FUZZ_PROF] : [])],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
@@ -353,6 +354,15 @@ export class Sandbox {
     if (child.connected) child.disconnect(); // the sandbox exits when its channel closes
     setTimeout(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); }, 5000).unref();
   }
+}
+
+/**
+ * Runs `fn` with a sandbox of its own, closed after: memory checks of a single case need a child
+ * whose peak has not been raised by earlier cases.
+ */
+export async function withFreshSandbox<T>(opts: ConstructorParameters<typeof Sandbox>[0], fn: (s: Sandbox) => Promise<T>): Promise<T> {
+  const s = new Sandbox(opts);
+  try { return await fn(s); } finally { s.close(); }
 }
 
 // ---------------------------------------------------------------------------------------------

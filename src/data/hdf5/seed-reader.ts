@@ -48,6 +48,7 @@ function decode(heap: Uint8Array, ptr: number, n: number, meta: DsMeta): ArrayLi
 const whole = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 
 export async function readSeedHdf5(file: string, ids: string[]): Promise<SeedData> {
+  if (ids.length === 0) throw new Error(`${file}: no ids to read (id.txt lists none)`);
   const h5 = await loadH5wasm();
   const M = (await h5.ready) as unknown as {
     get_type(fid: bigint, path: string): number;
