@@ -6,19 +6,39 @@ import * as path from 'node:path';
 import { writeDataset } from './dataset';
 import { readTar } from './formats/tar';
 import { decodeImage, Image, resizeBilinear, toRgb } from './formats/image';
+import { brief } from '../util/messages';
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
 
 interface SourceFile { rel: string; read: () => Uint8Array }
 
+/**
+ * The files under `root`, following symbolic links; hidden entries are skipped. A folder reached
+ * twice (a link loop would never end) and an image name that is not a regular file (a FIFO would
+ * block the read forever) are refused.
+ */
 function listFolder(root: string): SourceFile[] {
   const out: SourceFile[] = [];
+  const seen = new Set<string>();
   const walk = (rel: string): void => {
-    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+    const dir = path.join(root, rel);
+    const real = fs.realpathSync(dir);
+    if (seen.has(real)) throw new Error(`${dir}: a folder reached twice through symbolic links (a loop or a duplicate); refused`);
+    seen.add(real);
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (e.name.startsWith('.')) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
       const full = path.join(root, r);
-      if (e.isDirectory() || (e.isSymbolicLink() && fs.statSync(full).isDirectory())) walk(r);
-      else out.push({ rel: r, read: () => fs.readFileSync(full) });
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(full);
+      } catch (err) {
+        if (IMAGE_EXT.test(e.name)) throw new Error(`${full}: cannot read (${brief((err as Error).message)})`);
+        continue; // a dangling link that is not an image
+      }
+      if (st.isDirectory()) walk(r);
+      else if (st.isFile()) out.push({ rel: r, read: () => fs.readFileSync(full) });
+      else if (IMAGE_EXT.test(e.name)) throw new Error(`${full}: not a regular file; refused`);
     }
   };
   walk('');

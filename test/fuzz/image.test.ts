@@ -206,3 +206,21 @@ test('ssgan import of a mutated tarball: a consistent dataset, or an error namin
   });
   t.diagnostic(stats.line('ssgan import'));
 });
+
+test('ssgan import of a folder: link loops, links to the same folder twice and FIFOs named like images are refused in bounded time', async () => {
+  const images = { 'cat/1.jpg': IMAGES['cifar10-cat-0007.jpg'], 'plane/1.jpg': IMAGES['cifar10-airplane-0000.jpg'] };
+  const cases: [string, object, RegExp][] = [
+    ['a link to its own parent', { links: [['cat/up', '..']] }, /tree\/cat\/up: a folder reached twice through symbolic links \(a loop or a duplicate\); refused$/],
+    ['two loops (the walk would branch without end)', { links: [['cat/a', '..'], ['cat/b', '..']] }, /a folder reached twice through symbolic links/],
+    ['a FIFO named like an image', { fifos: ['cat/2.png'] }, /tree\/cat\/2\.png: not a regular file; refused$/],
+    ['a dangling link named like an image', { links: [['cat/3.png', 'nowhere.png']] }, /tree\/cat\/3\.png: cannot read \(ENOENT/],
+  ];
+  for (const [what, spec, message] of cases) {
+    const o = await sandbox.run('import-tree', { args: { ...spec, images } }, 10_000);
+    assert.equal(o.kind, 'error', `${what}: ${JSON.stringify(o).slice(0, 300)}`);
+    if (o.kind === 'error') assert.match(o.message, message, what);
+  }
+  // A dangling link that is not named like an image is ignored.
+  const ok = await sandbox.run('import-tree', { args: { images, links: [['cat/notes', 'missing']] } });
+  assert.equal(ok.kind, 'ok', JSON.stringify(ok).slice(0, 300));
+});

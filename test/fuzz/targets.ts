@@ -1,5 +1,6 @@
 // What the fuzz sandbox (child.ts) can run: each target hands one input to a reader and returns a
 // small summary of what it read (the parent checks it), or lets the reader's error through.
+import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -100,6 +101,20 @@ export const TARGETS: Record<string, Target> = {
   'import-folder': async (input, ctx) => {
     const r = await importFolder({ from: path.join(ctx.dir, input.name!), name: 'FUZZ', dataDir: path.join(ctx.dir, 'data') });
     return { count: r.count, train: r.train, h: r.h, w: r.w, c: r.c, classNames: r.classNames };
+  },
+  /** An image-folder tree with symbolic links and FIFOs made as `args` says, imported. */
+  'import-tree': async ({ args }, ctx) => {
+    const { links = [], fifos = [] } = args as { links?: [string, string][]; fifos?: string[] };
+    const tree = path.join(ctx.dir, 'tree');
+    fs.mkdirSync(tree, { recursive: true });
+    for (const [at, to] of links) { fs.mkdirSync(path.dirname(path.join(tree, at)), { recursive: true }); fs.symlinkSync(to, path.join(tree, at)); }
+    for (const at of fifos) { fs.mkdirSync(path.dirname(path.join(tree, at)), { recursive: true }); execFileSync('mkfifo', [path.join(tree, at)]); }
+    for (const [name, bytes] of Object.entries((args as { images: Record<string, Uint8Array> }).images)) {
+      fs.mkdirSync(path.dirname(path.join(tree, name)), { recursive: true });
+      fs.writeFileSync(path.join(tree, name), bytes);
+    }
+    const r = await importFolder({ from: tree, name: 'FUZZ', dataDir: path.join(ctx.dir, 'data') });
+    return { count: r.count, classNames: r.classNames };
   },
   /** meta.json and split.json beside a dataset whose data.hdf5 and cache are ready. */
   dataset: async ({ files }, ctx) => {
