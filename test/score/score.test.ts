@@ -22,8 +22,8 @@ import { captureStream, fixtureCopy, smallConfig } from '../helpers/train-fixtur
 import { oneLine, ssgan } from '../helpers/ssgan';
 
 const haveAddon = fs.existsSync(ADDON_FILE);
-/** 150 steps of 64: enough for the fixture's judge to tell most of its 48 test digits apart in a few seconds. */
-const JUDGE_EPOCHS = 50;
+/** 90 steps of 64: enough for the fixture's judge to tell most of its 48 test digits apart in a few seconds. */
+const JUDGE_EPOCHS = 30;
 
 async function writeImages(file: string, images: Uint8Array, n: number, ds: Dataset): Promise<void> {
   const h5 = await loadH5wasm();
