@@ -2,11 +2,9 @@
 import { describeModel, type ModelConfig } from '../../src/model/describe';
 import { createModel, native, type Batch, type Losses, type NativeModel, type NativeOptions } from '../../src/native/addon';
 
-export { tmpDir } from './tmp-dir'; // for tests not yet importing it from there
-
 export const OPTIONS: NativeOptions = {
   learningRateG: 1e-3, learningRateD: 1e-3, beta1: 0.5, clipNorm: 20, seed: 7, device: 'cpu', loss: 'seed', gLoss: 'seed', alpha: 0.9,
-  emaDecay: 0, adamEpsilon: 'pytorch', gan: true, updateRate: 1, reconWeight: 10, reconSteps: 1500,
+  emaDecay: 0, adamEpsilon: 'pytorch', gan: true, fakeBatchNorm: 'own', updateRate: 1, reconWeight: 10, reconSteps: 1500,
 };
 
 export function config(over: Partial<ModelConfig> = {}): ModelConfig {
