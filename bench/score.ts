@@ -4,9 +4,11 @@
  * computed) and warm (both read back), with the judge's figures and the real-data floor.
  * Without CHECKPOINT: train_dir/bench-MNIST-5000 when present, else a 1,000-step run trained once.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { figure, ROOT, ssgan } from './common';
+import { figure, ROOT, SSGAN, ssgan } from './common';
 
 interface Scores { n: number; fid: number; kid: number; kidStd: number; inceptionScore: number; classesCovered: number; classes: number; largestClassShare: number }
 
@@ -29,6 +31,17 @@ function scores(name: string, s: Scores): void {
   figure(`${name} classes covered`, `${s.classesCovered}/${s.classes}`, '', `largest class ${(100 * s.largestClassShare).toFixed(1)}%`);
 }
 
+/** ssgan ARGS, timed: wall and CPU seconds (user + system, from GNU time), peak RSS, and the load around it. */
+function timedScore(args: string[]): { stdout: string; wall: number; cpu: number; peakRssMb: number; load: number } {
+  const timeFile = path.join(fs.mkdtempSync('/tmp/ssgan-bench-score-'), 'time');
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, SSGAN, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`ssgan ${args.join(' ')} exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const [user, sys, rss] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { stdout: r.stdout, wall, cpu: user + sys, peakRssMb: rss / 1024, load: os.loadavg()[0] };
+}
+
 export function scoreBench(ensureMnist: () => void, checkpoint?: string): void {
   ensureMnist();
   fs.mkdirSync(path.join(ROOT, 'train_dir'), { recursive: true });
@@ -41,11 +54,12 @@ export function scoreBench(ensureMnist: () => void, checkpoint?: string): void {
   figure('judge training time', judge.trainSeconds, 's', `${judge.steps} supervised steps of ${judge.batchSize}`);
   // Cold: without the cached test-split features and floor.
   for (const f of fs.readdirSync(judgeDir)) if (f.startsWith('reference-')) fs.rmSync(path.join(judgeDir, f));
-  const cold = ssgan(['score', '--checkpoint', ck, '--json'], { quiet: true });
-  const warm = ssgan(['score', '--checkpoint', ck, '--json'], { quiet: true });
+  const cold = timedScore(['score', '--checkpoint', ck, '--json']);
+  const warm = timedScore(['score', '--checkpoint', ck, '--json']);
   const r = JSON.parse(warm.stdout) as { samples: Scores; floor: Scores; source: { step: number } };
-  figure('scoring time, cold', cold.seconds, 's', 'test-split features and floor computed, then cached');
-  figure('scoring time, warm', warm.seconds, 's', 'target < 30 s end to end');
+  const cores = os.availableParallelism();
+  figure('scoring time, cold', cold.wall, 's', `${cold.cpu.toFixed(1)} CPU s; test-split features and floor computed, then cached; load average ${cold.load.toFixed(1)} on ${cores} cores`);
+  figure('scoring time, warm', warm.wall, 's', `${warm.cpu.toFixed(1)} CPU s; load average ${warm.load.toFixed(1)} on ${cores} cores; target < 30 s end to end`);
   figure('peak RSS', warm.peakRssMb, 'MB');
   scores(`generator (step ${r.source.step})`, r.samples);
   scores('real-data floor (10,000 training digits)', r.floor);
