@@ -12,6 +12,7 @@ import { PRODUCER, PRODUCER_VERSION } from '../checkpoint/format';
 import { loadCheckpoint } from '../checkpoint/load';
 import { DEFAULTS, validate, type TrainConfig } from '../config';
 import type { Dataset } from '../data/dataset';
+import { fingerprintData, fingerprintDifference, type DataFingerprint } from '../data/fingerprint';
 import { OnnxClassifier } from '../eval/onnx-classifier';
 import { checkpointExportMeta, checkpointWeights } from '../export/from-checkpoint';
 import { featureWidth } from '../export/feature-output';
@@ -54,6 +55,8 @@ export interface JudgeInfo {
   trainSeconds: number;
   command: string;
   producer: string;
+  /** The data it was trained and tested on: a judge of other data is retrained. */
+  data?: DataFingerprint;
 }
 
 export interface Judge { file: string; info: JudgeInfo }
@@ -151,6 +154,7 @@ export async function trainJudge(ds: Dataset, o: JudgeOptions = {}): Promise<Jud
       trainSeconds,
       command: o.command ?? `ssgan score --dataset-dir ${ds.dir} --train-judge`,
       producer: `${PRODUCER} ${PRODUCER_VERSION}`,
+      data: fingerprintData(ds),
     };
     writeFileAtomic(f.info, JSON.stringify(info, null, 1) + '\n');
     out.write(`Judge written to ${f.model}: test accuracy ${(100 * accuracy.accuracy).toFixed(2)}% (${accuracy.examples} images, onnxruntime), trained in ${trainSeconds.toFixed(1)} s\n`);
@@ -180,8 +184,14 @@ export async function testAccuracy(file: string, ds: Dataset, threads?: number):
   }
 }
 
-/** The dataset's judge: the saved one, or a new one when there is none or `retrain` asks. */
+/**
+ * The dataset's judge: the saved one, or a new one when there is none, when `retrain` asks, or
+ * when the saved one was trained on other data (the folder's content changed).
+ */
 export async function ensureJudge(ds: Dataset, o: JudgeOptions & { retrain?: boolean } = {}): Promise<Judge> {
   const saved = o.retrain ? undefined : readJudge(ds);
-  return saved ?? trainJudge(ds, o);
+  const changed = saved?.info.data ? fingerprintDifference(saved.info.data, fingerprintData(ds)) : undefined;
+  if (saved && !changed) return saved;
+  if (changed) (o.out ?? process.stderr).write(`The judge in ${judgeDir(ds)} was trained on other data (now ${changed}): training it again\n`);
+  return trainJudge(ds, o);
 }

@@ -13,7 +13,7 @@ import { loadDataset, type Dataset } from '../../src/data/dataset';
 import { loadH5wasm } from '../../src/data/hdf5/h5wasm';
 import { exportOnnx } from '../../src/export/export';
 import { buildModel, modelConfigFor } from '../../src/native/build';
-import { trainJudge, type Judge } from '../../src/score/judge';
+import { ensureJudge, trainJudge, type Judge } from '../../src/score/judge';
 import { scoredImages } from '../../src/score/inputs';
 import { Scorer, scoreSamples } from '../../src/score/score';
 import { train } from '../../src/train/session';
@@ -124,6 +124,17 @@ describe('ssgan score on the seed-h5 fixture', { skip: haveAddon ? false : `need
     assert.deepEqual(cached(), [], 'the old judge\'s cache is gone');
     const info = JSON.parse(fs.readFileSync(path.join(dir, 'judge', 'judge.json'), 'utf8'));
     assert.equal(info.epochs, 2);
+
+    // Reused as long as the data is the same; trained again when the folder's content changed.
+    const log = captureStream();
+    assert.deepEqual((await ensureJudge(ds, { epochs: 1, threads: 2, out: log.stream })).info, info);
+    assert.equal(log.text(), '');
+    const images = ds.images.slice();
+    images[ds.test[0] * 784 + 400] ^= 0xff;
+    const changed = await ensureJudge({ ...ds, images }, { epochs: 1, threads: 2, out: log.stream });
+    assert.match(log.text(), /was trained on other data \(now same shape, but its pixels differ\): training it again/);
+    assert.equal(changed.info.epochs, 1);
+    await ensureJudge(ds, { epochs: 1, threads: 2, out: log.stream }); // back to a judge of this data
   });
 
   it('bad input: one line naming the flag and the fix, non-zero exit', async () => {
