@@ -12,7 +12,8 @@ async function main(): Promise<void> {
   const { TARGETS, prepare } = await import('./targets');
   if (process.argv.includes('--h5wasm')) await prepare();
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ssgan-fuzz-'));
+  // The sandbox's folder, made by the parent (which removes it even when this process is killed).
+  const root = process.argv.find((a) => a.startsWith('--root='))?.slice('--root='.length) ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ssgan-fuzz-'));
   process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
   process.on('disconnect', () => process.exit(0));
   let n = 0;

@@ -275,6 +275,8 @@ export class Sandbox {
   restarts = 0;
 
   private spillDir?: string;
+  /** The children's folders: removed at close, also those of children killed for hanging. */
+  private readonly roots: string[] = [];
 
   /** `h5wasm`: load the WebAssembly HDF5 library before the idle memory level is taken (targets that read or write HDF5). */
   constructor(private readonly opts: { h5wasm?: boolean; heapMiB?: number } = {}) {}
@@ -300,7 +302,9 @@ export class Sandbox {
 
   private start(): Promise<ChildProcess> {
     this.stderr = '';
-    const child = fork(path.join(__dirname, 'child.js'), this.opts.h5wasm ? ['--h5wasm'] : [], {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ssgan-fuzz-'));
+    this.roots.push(root);
+    const child = fork(path.join(__dirname, 'child.js'), [`--root=${root}`, ...(this.opts.h5wasm ? ['--h5wasm'] : [])], {
       execArgv: ['--expose-gc', `--max-old-space-size=${this.opts.heapMiB ?? 1024}`, ...(process.env.SSGAN_FUZZ_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.SSGAN_FUZZ_PROF] : [])],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -348,9 +352,12 @@ export class Sandbox {
 
   close(): void {
     if (this.spillDir) fs.rmSync(this.spillDir, { recursive: true, force: true });
+    const roots = this.roots.splice(0);
+    const removeRoots = (): void => { for (const r of roots) fs.rmSync(r, { recursive: true, force: true }); };
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) { removeRoots(); return; }
+    child.once('exit', removeRoots);
     if (child.connected) child.disconnect(); // the sandbox exits when its channel closes
     setTimeout(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); }, 5000).unref();
   }
