@@ -56,7 +56,7 @@ function reference(a: FeatureSet, b: FeatureSet, subsets: [Int32Array, Int32Arra
       Object.assign(job, { p: path.join(dir, 'p.f32'), np: p.n, k: p.k });
     }
     fs.writeFileSync(path.join(dir, 'job.json'), JSON.stringify(job));
-    return JSON.parse(execFileSync(PYTHON, [SCRIPT, fs.readFileSync(path.join(dir, 'job.json'), 'utf8')], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+    return JSON.parse(execFileSync(PYTHON, [SCRIPT, path.join(dir, 'job.json')], { encoding: 'utf8', maxBuffer: 1 << 26 }));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 """FID and KID as the usual NumPy/SciPy code computes them (pytorch-fid, torch-fidelity), for
-test/score/metrics.test.ts. Reads a JSON job: two float32 feature files ([n, d] row-major), the
-KID subsets' indices, and optionally class probabilities; prints one JSON object."""
+test/score/metrics.test.ts. Reads a JSON job file (its path the one argument): two float32 feature
+files ([n, d] row-major), the KID subsets' indices, and optionally class probabilities; prints one
+JSON object."""
 import json
 import sys
 
@@ -32,7 +33,8 @@ def mmd2(f1, f2):
 
 
 def main():
-    job = json.loads(sys.argv[1])
+    with open(sys.argv[1]) as f:
+        job = json.load(f)
     a = load(job["a"], job["na"], job["d"])
     b = load(job["b"], job["nb"], job["d"])
     mmds = np.array([mmd2(a[np.array(i)], b[np.array(j)]) for i, j in job["subsets"]])
