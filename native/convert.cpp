@@ -172,6 +172,7 @@ TrainOptions toOptions(const Napi::Value& options) {
   t.gLoss = r.choice<GeneratorLoss>("gLoss", {{"seed", GeneratorLoss::Seed}, {"feature-matching", GeneratorLoss::FeatureMatching}, {"non-saturating", GeneratorLoss::NonSaturating}});
   t.adamEpsilonInsideSqrt = r.choice<bool>("adamEpsilon", {{"pytorch", false}, {"official", true}});
   t.gan = r.flag("gan");
+  t.fakeNorm = r.choice<FakeNorm>("fakeBatchNorm", {{"own", FakeNorm::Own}, {"real", FakeNorm::Real}});
   t.updateRate = r.integer("updateRate");
   t.reconWeight = r.number("reconWeight");
   t.reconSteps = r.integer("reconSteps");

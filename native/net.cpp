@@ -25,6 +25,7 @@ torch::Tensor gainShape(const LayerSpec& l, const torch::Tensor& g, int64_t dim)
 NetImpl::NetImpl(std::vector<LayerSpec> layers, torch::Generator gen) : layers_(std::move(layers)), gen_(gen) {
   torch::NoGradGuard noGrad;
   params_.resize(layers_.size());
+  recorded_.resize(layers_.size());
   for (size_t i = 0; i < layers_.size(); ++i) {
     const auto& l = layers_[i];
     auto& p = params_[i];
@@ -110,6 +111,16 @@ torch::Tensor NetImpl::layerForward(size_t i, torch::Tensor x, const Pass& pass)
       const auto &w = p.weight, &b = p.bias;
       if (l.norm == NormKind::Instance) return torch::instance_norm(x, w, b, {}, {}, true, l.momentum, l.eps, false);
       if (!pass.train) return torch::batch_norm(x, w, b, p.runningMean, p.runningVar, false, l.momentum, l.eps, false);
+      if (pass.recordStats) {
+        std::vector<int64_t> dims = {0};
+        for (int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);
+        recorded_[i] = {x.mean(dims).detach(), x.var(dims, /*unbiased=*/false).detach()};
+      }
+      if (pass.recordedStats) {
+        const auto& [mean, var] = recorded_[i];
+        if (!mean.defined()) throw std::logic_error("layer " + l.name + ": no real batch statistics recorded yet");
+        return torch::batch_norm(x, w, b, mean, var, false, l.momentum, l.eps, false);
+      }
       if (pass.updateStats) return torch::batch_norm(x, w, b, p.runningMean, p.runningVar, true, l.momentum, l.eps, false);
       // Generated batches: normalise with their own statistics, leave the running ones alone.
       return torch::batch_norm(x, w, b, {}, {}, true, l.momentum, l.eps, false);

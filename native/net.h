@@ -13,15 +13,26 @@ struct Pass {
   int64_t captureAt = -1;    // index of the layer whose flattened output goes to *features
   torch::Tensor* features = nullptr;
   bool dataInit = false;     // set weight-normalised layers' gain and bias from this batch
+  bool recordStats = false;  // keep this batch's batch-norm statistics (see withRealStats)
+  bool recordedStats = false;  // normalise with the statistics kept by the last recording pass
 
   // Training on real images: batch statistics, and the running ones follow them.
   static Pass real() { return {}; }
   // Training on generated images: their own batch statistics, the running ones left alone.
   static Pass generated() { return {true, false}; }
+  // Training on generated images normalised with the statistics of the last recorded real batch,
+  // as inference normalises every image with real data's statistics.
+  static Pass generatedWithRealStats() { Pass p{true, false}; p.recordedStats = true; return p; }
   // Inference: running statistics, no noise or dropout.
   static Pass inference() { return {false, false}; }
   // The weight-normalised layers' data-dependent initialisation from this (real) batch.
   static Pass initialisation() { return {true, true, -1, nullptr, true}; }
+  // This pass, also keeping its batch-norm statistics for a later generatedWithRealStats() pass.
+  Pass recording() const {
+    Pass p = *this;
+    p.recordStats = true;
+    return p;
+  }
   // This pass, also copying layer `layer`'s flattened output to *out.
   Pass capturing(int64_t layer, torch::Tensor* out) const {
     Pass p = *this;
@@ -47,6 +58,8 @@ class NetImpl : public torch::nn::Module {
   // (loading copies into them in place), so the forward pass does no name lookups.
   struct Params { torch::Tensor weight, bias, v, g, runningMean, runningVar; };
   std::vector<Params> params_;
+  // Per batch-norm layer: mean and (biased) variance of the last recording pass, detached.
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> recorded_;
   torch::Generator gen_;
 };
 TORCH_MODULE(Net);

@@ -49,6 +49,9 @@ struct ModelSpec {
 enum class Loss { Seed, ImprovedGan };
 enum class GeneratorLoss { Seed, FeatureMatching, NonSaturating };
 enum class Device { Cpu, Cuda };
+// How the discriminator normalises generated batches: with their own batch statistics (the seed's),
+// or with the statistics of the real batch beside them (as inference normalises with real data's).
+enum class FakeNorm { Own, Real };
 
 // The recipe and optimiser settings of a run (src/native/addon.ts NativeOptions).
 struct TrainOptions {
@@ -59,6 +62,7 @@ struct TrainOptions {
   GeneratorLoss gLoss = GeneratorLoss::Seed;
   bool adamEpsilonInsideSqrt = false;  // the Improved-GAN code's m / sqrt(v + eps)
   bool gan = true;                     // false: supervised updates of the classifier only
+  FakeNorm fakeNorm = FakeNorm::Own;
   int64_t updateRate = 1;              // seed recipe: generator updates per discriminator update
   double reconWeight = 0;              // seed recipe: reconstruction weight, annealed to 0 ...
   int64_t reconSteps = 1;              // ... over this many steps

@@ -1,7 +1,11 @@
 #include "trainer.h"
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/serialize.h>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <sstream>
 #include "losses.h"
 
 namespace ssgan {
@@ -140,7 +144,8 @@ Losses Trainer::discriminatorStep(int64_t step, const StepBatches& b) {
   auto real = toModelInput(*b.labeledImages);
   auto y = b.labels->to(device_).to(torch::kLong);
   // Running statistics follow real batches only; generated ones use their own batch statistics.
-  auto realLogits = d_->forward(real, Pass::real());
+  const bool realStats = opts_.fakeNorm == FakeNorm::Real;
+  auto realLogits = d_->forward(real, realStats ? Pass::real().recording() : Pass::real());
   torch::Tensor unlabeledLogits, fakeLogits;
   if (b.unlabeled) unlabeledLogits = d_->forward(toModelInput(*b.unlabeled), Pass::real());
   if (opts_.gan) {
@@ -149,7 +154,7 @@ Losses Trainer::discriminatorStep(int64_t step, const StepBatches& b) {
       torch::NoGradGuard noGrad;  // the generator is not trained on this update
       fake = fakeBatch(real.size(0));
     }
-    fakeLogits = d_->forward(fake, Pass::generated());
+    fakeLogits = d_->forward(fake, realStats ? Pass::generatedWithRealStats() : Pass::generated());
   }
   auto loss = discriminatorLoss(opts_, spec_.k, realLogits, y, unlabeledLogits, fakeLogits);
   optD_->zeroGrad();
@@ -174,18 +179,24 @@ Losses Trainer::generatorStep(int64_t step, const torch::Tensor& realImages) {
   Frozen frozenD(*d_);
   auto real = toModelInput(realImages);
   auto fake = fakeBatch(real.size(0));
+  const bool realStats = opts_.fakeNorm == FakeNorm::Real;
+  const Pass fakePass = realStats ? Pass::generatedWithRealStats() : Pass::generated();
   Losses out;
   torch::Tensor loss;
+  torch::Tensor realFeatures;
+  if (opts_.gLoss == GeneratorLoss::FeatureMatching || realStats) {
+    // The real batch's features (feature matching) and batch statistics (fakeNorm Real); the
+    // running statistics stay as the discriminator's updates left them.
+    torch::NoGradGuard noGrad;
+    Pass pass = Pass::generated().capturing(spec_.featureLayer, &realFeatures);
+    d_->forward(real, realStats ? pass.recording() : pass);
+  }
   if (opts_.gLoss == GeneratorLoss::FeatureMatching) {
-    torch::Tensor realFeatures, fakeFeatures;
-    {
-      torch::NoGradGuard noGrad;
-      d_->forward(real, Pass::generated().capturing(spec_.featureLayer, &realFeatures));
-    }
-    d_->forward(fake, Pass::generated().capturing(spec_.featureLayer, &fakeFeatures));
+    torch::Tensor fakeFeatures;
+    d_->forward(fake, fakePass.capturing(spec_.featureLayer, &fakeFeatures));
     loss = losses::featureMatching(realFeatures, fakeFeatures);
   } else {
-    auto fakeLogits = d_->forward(fake, Pass::generated());
+    auto fakeLogits = d_->forward(fake, fakePass);
     loss = opts_.gLoss == GeneratorLoss::NonSaturating ? losses::nonSaturatingGeneratorLoss(fakeLogits) : losses::seedGeneratorLoss(fakeLogits);
     // The annealed reconstruction term pulls early samples towards real images.
     const double recon = reconWeightAt(step);
@@ -292,7 +303,19 @@ void Trainer::save(const std::string& file) {
   archive.write("optim.G", optG);
   archive.write("rng", gen_.get_state());
   archive.write("ema.updates", torch::tensor(emaUpdates_));
-  archive.save_to(file);
+  // Serialised in memory, then written with every error checked: libtorch's own file writer
+  // aborts the process when the disk fills up instead of throwing.
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  const std::string data = bytes.str();
+  std::FILE* f = std::fopen(file.c_str(), "wb");
+  if (!f) throw std::runtime_error(file + ": cannot write (" + std::strerror(errno) + ")");
+  const bool written = std::fwrite(data.data(), 1, data.size(), f) == data.size();
+  const int err = errno;
+  if (std::fclose(f) != 0 || !written) {
+    std::remove(file.c_str());
+    throw std::runtime_error(file + ": cannot write (" + std::strerror(written ? errno : err) + ")");
+  }
 }
 
 void Trainer::load(const std::string& file, bool weightsOnly) {

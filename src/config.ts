@@ -31,6 +31,9 @@ export const ADAM_EPSILONS: readonly AdamEpsilon[] = ['pytorch', 'official'];
 export type Recipe = 'ssgan' | 'seed';
 export const RECIPES: readonly Recipe[] = ['ssgan', 'seed'];
 
+export type FakeBatchNorm = 'own' | 'real';
+export const FAKE_BATCH_NORMS: readonly FakeBatchNorm[] = ['own', 'real'];
+
 export interface TrainConfig {
   dataset: string;
   datasetDir?: string;
@@ -78,6 +81,12 @@ export interface TrainConfig {
   lrDecayStart?: number;
   /** Data-dependent initialisation of weight-normalised layers before the first step. */
   dataInit: boolean;
+  /**
+   * How the discriminator normalises generated batches in training: with their own batch statistics
+   * (`own`, the seed's), or with the statistics of the real batch beside them (`real`), as inference
+   * normalises every image with real data's statistics. Unset (checkpoints written without it): own.
+   */
+  fakeBatchNorm?: FakeBatchNorm;
   /** false: train the classifier alone, supervised, with no generator (a baseline for what the GAN adds). */
   gan: boolean;
   /** paper-mnist as the official code parametrised it: hidden gains fixed by the data init (see src/model/paper.ts). */
@@ -211,6 +220,7 @@ export function validate(c: TrainConfig, typed?: ReadonlySet<string>): TrainConf
   oneOf('--loss', c.loss, LOSS_KINDS);
   oneOf('--g-loss', c.gLoss, GENERATOR_LOSSES);
   oneOf('--recipe', c.recipe ?? 'seed', RECIPES);
+  if (c.fakeBatchNorm !== undefined) oneOf('--fake-batch-norm', c.fakeBatchNorm, FAKE_BATCH_NORMS);
   oneOf('--device', c.device, DEVICES);
   oneOf('--split', c.split, SPLIT_KINDS);
   positiveInt('--batch-size', c.batchSize);

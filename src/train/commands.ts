@@ -24,6 +24,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--g-loss <kind>', 'generator loss: seed (log sigmoid of the fake-class logit, as the seed), feature-matching (match the mean of the discriminator\'s features on real images) or non-saturating (-log D(G(z)) on the K+1 softmax)', d.gLoss)
     .option('--recon-weight <w>', 'seed recipe: initial weight of the reconstruction loss Huber(real, G(z)) in the generator loss, annealed to 0 (0: off)', numberArg('--recon-weight'), d.reconWeight)
     .option('--recon-steps <n>', 'seed recipe: steps over which the reconstruction weight falls to 0', intArg('--recon-steps'), d.reconSteps)
+    .option('--fake-batch-norm <stats>', 'how the discriminator\'s batch norms normalise generated batches in training: own (their own batch statistics, the seed\'s) or real (the statistics of the real batch beside them, as inference normalises every image)')
     .option('--no-gan', 'train the classifier alone on the labeled examples (no generator, no unlabeled loss): the baseline that shows what the GAN adds')
     .option('--learning-rate-g <lr>', 'generator learning rate', numberArg('--learning-rate-g'), d.learningRateG)
     .option('--learning-rate-d <lr>', 'discriminator learning rate', numberArg('--learning-rate-d'), d.learningRateD)

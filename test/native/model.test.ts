@@ -153,3 +153,15 @@ test('the addon registers exactly the tensors paramNames() lists, in the same or
     assert.deepEqual(Object.keys(await m.weights()), expected, cfg.model);
   }
 });
+
+test('fakeBatchNorm real: generated batches are normalised with the real batch\'s statistics (running ones from real batches only)', async () => {
+  const batch = stripeBatch(16, 28, 28, 1, 10);
+  const own = makeModel({}, { seed: 5 }), real = makeModel({}, { seed: 5, fakeBatchNorm: 'real' });
+  const mean0 = (await real.weights())['D.norm1.running_mean'].data.slice();
+  const [go, gr] = [await gStep(own, batch), await gStep(real, batch)];
+  assert.deepEqual((await real.weights())['D.norm1.running_mean'].data, mean0, 'a generator update leaves the running statistics alone');
+  assert.ok(Number.isFinite(gr.g_loss) && gr.g_loss !== go.g_loss, `g_loss own ${go.g_loss}, real ${gr.g_loss}`);
+  const [dOwn, dReal] = [await dStep(own, batch), await dStep(real, batch)];
+  assert.equal(dReal.d_loss_real, dOwn.d_loss_real, 'real images are normalised the same way');
+  assert.notEqual(dReal.d_loss_fake, dOwn.d_loss_fake);
+});
