@@ -17,7 +17,7 @@ import { OnnxClassifier } from '../eval/onnx-classifier';
 import { checkpointExportMeta, checkpointWeights } from '../export/from-checkpoint';
 import { featureWidth } from '../export/feature-output';
 import { classifierModel, encodeModel } from '../export/onnx-graph';
-import { train } from '../train/session';
+import { train } from '../train/setup';
 import { writeFileAtomic } from '../util/atomic';
 import { featureNetKey, judgeSpec } from './features';
 import { judgeDir, removeReference } from './reference';

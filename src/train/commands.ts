@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { action, choiceList, intArg, numberArg } from '../cli-util';
 import { DEFAULTS, DEVICES, modelDefaults, recipeDefaults, validate, type TrainConfig } from '../config';
 import { DECONV_TYPES, MODEL_KINDS, NORM_TYPES } from '../model/describe';
-import { resume, train } from './session';
+import { resume, train } from './setup';
 
 export function registerTrainCommands(program: Command): void {
   const d = DEFAULTS;

@@ -21,7 +21,7 @@ import { splitAccuracy } from './full-test';
 import { Interrupt } from './interrupt';
 import { Recorder } from './recorder';
 import { gather } from './sampler';
-import type { Session } from './session';
+import type { RunSetup } from './setup';
 import { recordLabeled, snapshot, stepsPerEpoch, type Streams } from './streams';
 
 /** Samples in each progress grid, drawn once from a fixed z so grids are comparable over time. */
@@ -47,7 +47,7 @@ function draw(plan: StepPlan, streams: Streams, data: Dataset, n: number): StepB
 }
 
 /** Trains a session (new or resumed; see session.ts) to its step limit, saving checkpoints on the way. */
-export async function run(s: Session, out: NodeJS.WriteStream, watch?: CheckpointWatch): Promise<TrainResult> {
+export async function run(s: RunSetup, out: NodeJS.WriteStream, watch?: CheckpointWatch): Promise<TrainResult> {
   const { data, built, trainDir, streams } = s;
   const model: NativeModel = built.model;
   const perEpoch = stepsPerEpoch(streams, s.config.batchSize);

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadCheckpoint, openCheckpoint, readCheckpointMeta } from '../../src/checkpoint/load';
 import { recoverTrainDir } from '../../src/checkpoint/recover';
-import { train } from '../../src/train/session';
+import { train } from '../../src/train/setup';
 import { escapeRegExp } from '../helpers/model';
 import { tmpDir } from '../helpers/tmp-dir';
 import { oneLine, ssgan } from '../helpers/ssgan';

@@ -16,7 +16,7 @@ import { buildModel, modelConfigFor } from '../../src/native/build';
 import { ensureJudge, trainJudge, type Judge } from '../../src/score/judge';
 import { scoredImages } from '../../src/score/inputs';
 import { Scorer, scoreSamples } from '../../src/score/score';
-import { train } from '../../src/train/session';
+import { train } from '../../src/train/setup';
 import { ADDON_FILE } from '../export/helpers/reference';
 import { captureStream, fixtureCopy, smallConfig } from '../helpers/train-fixture';
 import { oneLine, ssgan } from '../helpers/ssgan';

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { loadDataset, type Dataset } from '../../src/data/dataset';
 import { readCheckpointMeta } from '../../src/checkpoint/load';
 import { readLabeledIds, selectLabeled, splitLabels } from '../../src/train/labels';
-import { train } from '../../src/train/session';
+import { train } from '../../src/train/setup';
 import { tmpDir } from '../helpers/tmp-dir';
 import { captureStream, fixtureCopy, smallConfig } from '../helpers/train-fixture';
 

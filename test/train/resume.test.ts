@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { TrainConfig } from '../../src/config';
 import type { Weights } from '../../src/native/addon';
 import { loadCheckpoint, readCheckpointMeta } from '../../src/checkpoint/load';
-import { resume, train } from '../../src/train/session';
+import { resume, train } from '../../src/train/setup';
 import { tmpDir } from '../helpers/tmp-dir';
 import { captureStream, fixtureCopy, listCheckpoints, smallConfig } from '../helpers/train-fixture';
 

@@ -1,7 +1,7 @@
 /**
- * A training session's setup: a new run (dataset, streams, fresh model, train dir) or a resumed
+ * A training run's setup: a new run (dataset, streams, fresh model, train dir) or a resumed
  * one (checkpoint, its settings with the few a resume may change, its dataset and batch position).
- * Both hold the train dir's lock while trainer.ts's run() trains the Session.
+ * Both hold the train dir's lock while trainer.ts's run() trains the RunSetup it prepares.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,7 +19,7 @@ import { run, type CheckpointWatch, type TrainResult } from './trainer';
 
 export { RESUMABLE, type ResumeRequest } from './resume-flags';
 
-export interface Session { config: TrainConfig; data: Dataset; built: BuiltModel; trainDir: string; startStep: number; streams: Streams }
+export interface RunSetup { config: TrainConfig; data: Dataset; built: BuiltModel; trainDir: string; startStep: number; streams: Streams }
 
 function say(out: NodeJS.WriteStream, lines: (string | undefined)[]): void {
   for (const l of lines) if (l) out.write(`${l}\n`);
@@ -42,7 +42,7 @@ function checkSameData(data: Dataset, req: ResumeRequest, saved: TrainConfig, me
     throw new Error(`${lead} (${data.ids.length} examples of ${data.h}x${data.w}x${data.c}, K = ${data.k}; the run's model takes ${mc.h}x${mc.w}x${mc.c}, K = ${mc.k}); ${fix}`);
 }
 
-export async function resumeSession(req: ResumeRequest, out: NodeJS.WriteStream = process.stdout): Promise<Session> {
+export async function prepareResume(req: ResumeRequest, out: NodeJS.WriteStream = process.stdout): Promise<RunSetup> {
   const trainDir = trainDirOf(req.checkpoint);
   say(out, recoverTrainDir(trainDir));
   const opened = openCheckpoint(req.checkpoint);
@@ -68,7 +68,7 @@ function planNew(cli: TrainConfig): { config: TrainConfig; datasetDir: string; t
   return { config, datasetDir, trainDir: config.trainDir ?? defaultTrainDir(config) };
 }
 
-export async function newSession(cli: TrainConfig, out: NodeJS.WriteStream = process.stdout): Promise<Session> {
+export async function prepareNewRun(cli: TrainConfig, out: NodeJS.WriteStream = process.stdout): Promise<RunSetup> {
   const { config: planned, datasetDir, trainDir } = planNew(cli);
   say(out, recoverTrainDir(trainDir));
   if (fs.existsSync(trainDir) && fs.readdirSync(trainDir).some((f) => /^model-\d+$/.test(f)))
@@ -89,7 +89,7 @@ export async function newSession(cli: TrainConfig, out: NodeJS.WriteStream = pro
 export async function resume(req: ResumeRequest, out: NodeJS.WriteStream = process.stdout, watch?: CheckpointWatch): Promise<TrainResult> {
   const lock = await lockTrainDir(trainDirOf(req.checkpoint), { create: false, flag: '--checkpoint' });
   try {
-    return await run(await resumeSession(req, out), out, watch);
+    return await run(await prepareResume(req, out), out, watch);
   } finally {
     await lock.release();
   }
@@ -100,9 +100,9 @@ export async function train(cli: TrainConfig, out: NodeJS.WriteStream = process.
   if (cli.checkpoint !== undefined) throw new Error(`--checkpoint ${cli.checkpoint}: resume a run with resume({ checkpoint }), not train()`);
   validate(cli);
   const lock = await lockTrainDir(planNew(cli).trainDir, { create: true });
-  let s: Session;
+  let s: RunSetup;
   try {
-    s = await newSession(cli, out);
+    s = await prepareNewRun(cli, out);
   } catch (e) {
     // Nothing was trained: leave no train dir behind.
     await lock.release({ removeCreated: true });
