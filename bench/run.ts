@@ -9,8 +9,8 @@
  *                      paper-mnist, 100 labels, Improved-GAN + feature matching, one thread (two can
  *                      run side by side): test errors by epoch; DECAY_START = --lr-decay-start
  *   cifar [STEPS]      import CIFAR-10 (JPEG), train STEPS (2000) steps, evaluate; paper-cifar s/epoch
- *   generator [STEPS] [RECIPE]
- *                      ssgan train --dataset MNIST at the defaults (or --recipe RECIPE) for STEPS (5000),
+ *   generator [STEPS] [TRAIN FLAGS...]
+ *                      ssgan train --dataset MNIST at the defaults (plus TRAIN FLAGS) for STEPS (5000),
  *                      scoring the generator at every checkpoint: FID, KID, class coverage, accuracy
  *   curves FILE|DIR... few-label learning curves side by side (train dirs or results/cpu/*.jsonl)
  *   score [CKPT]       ssgan score on 10,000 MNIST samples, cold and warm, with the judge and the real-data floor
@@ -100,13 +100,13 @@ function ssl(epochs: number, labelSeed: number, seed: number, decayStart?: numbe
   figure('wall time', t.seconds / 60, 'min', `${(t.seconds / epochs).toFixed(1)} s/epoch`);
 }
 
-function generator(steps: number, recipe: string): void {
+function generator(steps: number, extra: string[]): void {
   ensureMnist();
-  const dir = path.join(ROOT, 'train_dir', `bench-generator-${recipe}-${steps}`);
+  const dir = path.join(ROOT, 'train_dir', `bench-generator-${steps}`);
   fs.rmSync(dir, { recursive: true, force: true });
-  const t = ssgan(['train', '--dataset', 'MNIST', '--recipe', recipe, '--max-training-steps', String(steps), '--score-every-checkpoint', '--train-dir', dir]);
+  const t = ssgan(['train', '--dataset', 'MNIST', '--max-training-steps', String(steps), '--score-every-checkpoint', '--train-dir', dir, ...extra]);
   const records = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  console.log(`generator: ssgan train --dataset MNIST --recipe ${recipe} --max-training-steps ${steps} --score-every-checkpoint (10,000 samples against the 10,000 test digits, features of the MNIST judge)`);
+  console.log(`generator: ssgan train --dataset MNIST --max-training-steps ${steps} --score-every-checkpoint ${extra.join(' ')} (10,000 samples against the 10,000 test digits, features of the MNIST judge)`);
   for (const r of records.filter((r) => r.split === 'score')) {
     const acc = records.find((a) => a.split === 'test-full' && a.step === r.step);
     figure(`step ${r.step}`, `FID ${r.fid.toFixed(2)}, KID ${r.kid.toFixed(4)} +- ${r.kid_std.toFixed(4)}, ${r.classes_covered}/10 classes >= 2%, largest ${(100 * r.largest_class_share).toFixed(1)}%, test accuracy ${(100 * acc.accuracy).toFixed(2)}%`);
@@ -144,7 +144,7 @@ function main(): void {
     accuracy: () => void accuracy(Number(a ?? 5000)),
     ssl: () => ssl(Number(a ?? 100), Number(b ?? 1), Number(c ?? b ?? 1), d === undefined ? undefined : Number(d)),
     cifar: () => cifar(Number(a ?? 2000)),
-    generator: () => generator(Number(a ?? 5000), b ?? 'ssgan'),
+    generator: () => generator(Number(a ?? 5000), [b, c, d, ...rest].filter((x): x is string => x !== undefined)),
     curves: () => curves([a, b, c, d, ...rest].filter((x) => x !== undefined)),
     score: () => scoreBench(ensureMnist, a),
     checkpoint: () => void process.stdout.write(run(process.execPath, [path.join(__dirname, 'checkpoint.js')], { quiet: true }).stdout),

@@ -23,14 +23,6 @@ export const UNLABELED_STREAMS: readonly UnlabeledStream[] = ['rest', 'all'];
 export type AdamEpsilon = 'pytorch' | 'official';
 export const ADAM_EPSILONS: readonly AdamEpsilon[] = ['pytorch', 'official'];
 
-/**
- * The seed model's training recipe: ssgan's (the default; its settings are DEFAULTS') or the seed
- * project's exact one, kept for comparison (its generator collapses to one or two shapes within
- * the default 5,000 MNIST steps).
- */
-export type Recipe = 'ssgan' | 'seed';
-export const RECIPES: readonly Recipe[] = ['ssgan', 'seed'];
-
 export type FakeBatchNorm = 'own' | 'real';
 export const FAKE_BATCH_NORMS: readonly FakeBatchNorm[] = ['own', 'real'];
 
@@ -45,7 +37,6 @@ export interface TrainConfig {
   normType: NormType;
   deconvType: DeconvType;
   loss: LossKind;
-  recipe: Recipe;
   gLoss: GeneratorLoss;
   learningRateG: number;
   learningRateD: number;
@@ -105,7 +96,6 @@ export const DEFAULTS: TrainConfig = {
   normType: 'batch',
   deconvType: 'bilinear',
   loss: 'seed',
-  recipe: 'ssgan',
   gLoss: 'seed',
   learningRateG: 1e-4,
   learningRateD: 1e-4,
@@ -131,11 +121,6 @@ export const DEFAULTS: TrainConfig = {
   dataInit: true,
   gan: true,
 };
-
-/** The settings a recipe changes from DEFAULTS (applied under the model's and the command line's). */
-export function recipeDefaults(recipe: Recipe): Partial<TrainConfig> {
-  return recipe === 'seed' ? { gLoss: 'seed', reconWeight: 10, reconSteps: 1500 } : {};
-}
 
 /** The paper's settings for its own architectures, used where the command line does not say. */
 export function modelDefaults(model: ModelKind): Partial<TrainConfig> {
@@ -217,7 +202,6 @@ export function validate(c: TrainConfig, typed?: ReadonlySet<string>): TrainConf
   oneOf('--deconv-type', c.deconvType, DECONV_TYPES);
   oneOf('--loss', c.loss, LOSS_KINDS);
   oneOf('--g-loss', c.gLoss, GENERATOR_LOSSES);
-  oneOf('--recipe', c.recipe ?? 'seed', RECIPES);
   if (c.fakeBatchNorm !== undefined) oneOf('--fake-batch-norm', c.fakeBatchNorm, FAKE_BATCH_NORMS);
   oneOf('--device', c.device, DEVICES);
   oneOf('--split', c.split, SPLIT_KINDS);

@@ -1,7 +1,7 @@
 /** `ssgan train`: the seed's flags in kebab-case, defaults from src/config.ts. */
 import type { Command } from 'commander';
 import { action, choiceList, intArg, numberArg } from '../cli-util';
-import { DEFAULTS, DEVICES, modelDefaults, recipeDefaults, validate, type TrainConfig } from '../config';
+import { DEFAULTS, DEVICES, modelDefaults, validate, type TrainConfig } from '../config';
 import { DECONV_TYPES, MODEL_KINDS, NORM_TYPES } from '../model/describe';
 import { resume, train } from './setup';
 
@@ -20,7 +20,6 @@ export function registerTrainCommands(program: Command): void {
     .option('--norm-type <type>', choiceList(NORM_TYPES), d.normType)
     .option('--deconv-type <type>', `generator upsampling: ${choiceList(DECONV_TYPES)}`, d.deconvType)
     .option('--loss <kind>', 'seed (K+1-way softmax with smoothing) or improved-gan', d.loss)
-    .option('--recipe <name>', 'ssgan (the default: varied samples within 5,000 MNIST steps) or seed (the seed project\'s exact generator recipe, for comparison: --g-loss seed --recon-weight 10 --recon-steps 1500)', d.recipe)
     .option('--g-loss <kind>', 'generator loss: seed (log sigmoid of the fake-class logit, as the seed), feature-matching (match the mean of the discriminator\'s features on real images) or non-saturating (-log D(G(z)) on the K+1 softmax)', d.gLoss)
     .option('--recon-weight <w>', 'seed recipe: initial weight of the reconstruction loss Huber(real, G(z)) in the generator loss, annealed to 0 (0: off)', numberArg('--recon-weight'), d.reconWeight)
     .option('--recon-steps <n>', 'seed recipe: steps over which the reconstruction weight falls to 0', intArg('--recon-steps'), d.reconSteps)
@@ -56,7 +55,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--device <device>', choiceList(DEVICES), d.device)
     .action(
       action('train', async (opts: Partial<TrainConfig> & { scoreEveryCheckpoint?: true | number }, cmd: Command) => {
-        // Options given on the command line win over the chosen model's defaults, which win over the recipe's, which win over ours.
+        // Options given on the command line win over the chosen model's defaults, which win over ours.
         const given: Partial<TrainConfig> & { scoreEveryCheckpoint?: unknown } = Object.fromEntries(Object.entries(opts).filter(([k]) => cmd.getOptionValueSource(k) === 'cli'));
         // Monitoring, not a training setting: not recorded in the run's configuration.
         const scoreN = opts.scoreEveryCheckpoint;
@@ -67,7 +66,7 @@ export function registerTrainCommands(program: Command): void {
           // The checkpoint's settings, with what was typed checked against them (session.ts);
           // threads and device follow this machine.
           r = await resume({ threads: d.threads, device: d.device, ...given, checkpoint: String(given.checkpoint) }, process.stdout, watch);
-        } else r = await train(validate({ ...DEFAULTS, ...opts, ...recipeDefaults(opts.recipe ?? d.recipe), ...modelDefaults(opts.model ?? d.model), ...given }, new Set(Object.keys(given))), process.stdout, watch);
+        } else r = await train(validate({ ...DEFAULTS, ...opts, ...modelDefaults(opts.model ?? d.model), ...given }, new Set(Object.keys(given))), process.stdout, watch);
         process.stdout.write(`${r.stopped ? 'Stopped' : 'Finished'} at step ${r.step}: ${r.checkpoint}\n`);
       }),
     );
