@@ -10,7 +10,7 @@ import { loadDataset, resolveDatasetDir } from '../data/dataset';
 import { exportCheckpoint, usesEma } from '../export/from-checkpoint';
 import { native } from '../native/addon';
 import { loadCheckpoint, type LoadedCheckpoint } from '../checkpoint/load';
-import { gather } from '../train/sampler';
+import { gather } from '../data/batch';
 import { evaluatePredictors, selectExamples, type BackendRun, type Disagreements } from './evaluate';
 import type { Metrics } from './metrics';
 import { OnnxClassifier } from './onnx-classifier';

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DATA_FILE, ID_FILE, type Dataset } from '../data/dataset';
 import { fingerprint } from '../data/packed-cache';
-import { gather } from '../train/sampler';
+import { gather } from '../data/batch';
 import { writeFileAtomic } from '../util/atomic';
 import type { FeatureNet } from './features';
 import type { Float64Ops } from './linalg';

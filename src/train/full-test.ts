@@ -1,7 +1,7 @@
 /** Accuracy of the libtorch classifier over a whole split (eval mode, moving-average weights when kept). */
 import { torchPredictor } from '../native/predictor';
 import type { NativeModel } from '../native/addon';
-import { gather, type ImageSource } from './sampler';
+import { gather, type ImageSource } from '../data/batch';
 
 /** Examples gathered per forward pass, so a large split is never copied whole. */
 const CHUNK = 500;

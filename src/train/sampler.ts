@@ -3,13 +3,10 @@
  * seeded shuffle. Its whole state is (epoch, position), so a resumed run continues exactly.
  */
 import type { Batch } from '../native/addon';
+import { gather, type ImageSource } from '../data/batch';
 import { deriveSeed, Random } from '../util/random';
 
 export interface SamplerState { epoch: number; position: number }
-
-export interface ImageSource { images: Uint8Array; labels: Int32Array; h: number; w: number; c: number }
-
-export type { Batch };
 
 export class Sampler {
   private order: Int32Array;
@@ -53,17 +50,4 @@ export class Sampler {
   next(src: ImageSource, n: number, labeled = true): Batch {
     return gather(src, this.nextIndices(n), labeled);
   }
-}
-
-/** Copies the examples at `idx` into one contiguous NHWC batch; unlabeled batches carry -1. */
-export function gather(src: ImageSource, idx: ArrayLike<number>, labeled = true): Batch {
-  const size = src.h * src.w * src.c;
-  const images = new Uint8Array(idx.length * size);
-  const labels = new Int32Array(idx.length);
-  for (let i = 0; i < idx.length; i++) {
-    const j = idx[i];
-    images.set(src.images.subarray(j * size, (j + 1) * size), i * size);
-    labels[i] = labeled ? src.labels[j] : -1;
-  }
-  return { images, labels, n: idx.length };
 }

@@ -20,7 +20,7 @@ import { CollapseWatch } from './collapse';
 import { splitAccuracy } from './full-test';
 import { Interrupt } from './interrupt';
 import { Recorder } from './recorder';
-import { gather } from './sampler';
+import { gather } from '../data/batch';
 import type { RunSetup } from './setup';
 import { recordLabeled, snapshot, stepsPerEpoch, type Streams } from './streams';
 

@@ -4,7 +4,7 @@ import { DEFAULTS, modelDefaults, type TrainConfig } from '../../src/config';
 import { loadDataset, type Dataset } from '../../src/data/dataset';
 import type { Batch, StepBatches } from '../../src/native/addon';
 import { buildModel, modelConfigFor, type BuiltModel } from '../../src/native/build';
-import { gather } from '../../src/train/sampler';
+import { gather } from '../../src/data/batch';
 import { tmpDir } from './tmp-dir';
 import { fixtureCopy } from './train-fixture';
 
