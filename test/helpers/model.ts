@@ -26,9 +26,9 @@ export function gStep(m: NativeModel, real: Batch, step = 1): Promise<Losses> {
   return m.step(step, { generatorReal: real });
 }
 
-/** z for n samples, uniform in [-1, 1], reproducible. */
+/** z for n samples: fixed values spread over [-1, 1]. */
 export function someZ(n: number, nz: number): Float32Array {
-  return Float32Array.from({ length: n * nz }, (_, i) => Math.sin(i * 12.9898) );
+  return Float32Array.from({ length: n * nz }, (_, i) => Math.sin(i * 12.9898));
 }
 
 /** A deterministic batch of structured images: class k is a bright stripe at row band k. */
