@@ -13,7 +13,7 @@ struct Pass {
   int64_t captureAt = -1;    // index of the layer whose flattened output goes to *features
   torch::Tensor* features = nullptr;
   bool dataInit = false;     // set weight-normalised layers' gain and bias from this batch
-  bool recordStats = false;  // keep this batch's batch-norm statistics (see withRealStats)
+  bool recordStats = false;  // keep this batch's batch-norm statistics (see generatedWithRealStats)
   bool recordedStats = false;  // normalise with the statistics kept by the last recording pass
 
   // Training on real images: batch statistics, and the running ones follow them.

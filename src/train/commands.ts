@@ -63,7 +63,7 @@ export function registerTrainCommands(program: Command): void {
         delete given.scoreEveryCheckpoint;
         const watch = scoreN === undefined ? undefined : (await import('../score/watch')).scoreWatch(scoreN === true ? 10_000 : scoreN, opts.threads ?? d.threads);        let r;
         if (given.checkpoint !== undefined) {
-          // The checkpoint's settings, with what was typed checked against them (session.ts);
+          // The checkpoint's settings, with what was typed checked against them (setup.ts);
           // threads and device follow this machine.
           r = await resume({ threads: d.threads, device: d.device, ...given, checkpoint: String(given.checkpoint) }, process.stdout, watch);
         } else r = await train(validate({ ...DEFAULTS, ...opts, ...modelDefaults(opts.model ?? d.model), ...given }, new Set(Object.keys(given))), process.stdout, watch);

@@ -46,7 +46,7 @@ function draw(plan: StepPlan, streams: Streams, data: Dataset, n: number): StepB
   return { labeled, unlabeled, generatorReal, real: (labeled ?? generatorReal)! };
 }
 
-/** Trains a session (new or resumed; see session.ts) to its step limit, saving checkpoints on the way. */
+/** Trains a run (new or resumed; see setup.ts) to its step limit, saving checkpoints on the way. */
 export async function run(s: RunSetup, out: NodeJS.WriteStream, watch?: CheckpointWatch): Promise<TrainResult> {
   const { data, built, trainDir, streams } = s;
   const model: NativeModel = built.model;
