@@ -175,6 +175,10 @@ double Trainer::reconWeightAt(int64_t step) const {
   return opts_.reconWeight * std::min(1.0, std::max(0.0, left));
 }
 
+torch::Tensor Trainer::logitGeneratorLoss(const torch::Tensor& fakeLogits) const {
+  return opts_.gLoss == GeneratorLoss::NonSaturating ? losses::nonSaturatingGeneratorLoss(fakeLogits) : losses::seedGeneratorLoss(fakeLogits);
+}
+
 Losses Trainer::generatorStep(int64_t step, const torch::Tensor& realImages) {
   Frozen frozenD(*d_);
   auto real = toModelInput(realImages);
@@ -197,7 +201,7 @@ Losses Trainer::generatorStep(int64_t step, const torch::Tensor& realImages) {
     loss = losses::featureMatching(realFeatures, fakeFeatures);
   } else {
     auto fakeLogits = d_->forward(fake, fakePass);
-    loss = opts_.gLoss == GeneratorLoss::NonSaturating ? losses::nonSaturatingGeneratorLoss(fakeLogits) : losses::seedGeneratorLoss(fakeLogits);
+    loss = logitGeneratorLoss(fakeLogits);
     // The annealed reconstruction term pulls early samples towards real images.
     const double recon = reconWeightAt(step);
     if (recon > 0) loss = loss + torch::nn::functional::huber_loss(fake, real) * recon;
@@ -219,7 +223,7 @@ Losses Trainer::evaluate(const torch::Tensor& images, const torch::Tensor& label
   torch::Tensor fakeLogits;
   if (opts_.gan) fakeLogits = d_->forward(g_->forward(sampleZ(real.size(0)).to(device_), Pass::inference()), Pass::inference());
   Losses out = discriminatorLoss(opts_, spec_.k, realLogits, y, torch::Tensor(), fakeLogits).parts;
-  if (fakeLogits.defined() && opts_.loss == Loss::Seed) out["g_loss"] = losses::seedGeneratorLoss(fakeLogits).item<double>();
+  if (fakeLogits.defined() && opts_.gLoss != GeneratorLoss::FeatureMatching) out["g_loss"] = logitGeneratorLoss(fakeLogits).item<double>();
   out["s_loss"] = losses::sLoss(realLogits, y).item<double>();
   out["accuracy"] = losses::accuracy(realLogits, y);
   return out;

@@ -64,6 +64,8 @@ class Trainer {
   torch::Tensor fakeBatch(int64_t n);
   Losses discriminatorStep(int64_t step, const StepBatches& b);
   Losses generatorStep(int64_t step, const torch::Tensor& realImages);
+  /** The generator's loss from the discriminator's logits on its batch (seed or non-saturating). */
+  torch::Tensor logitGeneratorLoss(const torch::Tensor& fakeLogits) const;
   double reconWeightAt(int64_t step) const;
   void updateEma();
   std::vector<std::pair<std::string, torch::Tensor>> state();

@@ -2,7 +2,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DataFingerprint } from './data/fingerprint';
-import { DECONV_TYPES, LOSS_KINDS, MODEL_KINDS, NORM_TYPES, type DeconvType, type LossKind, type ModelKind, type NormType } from './model/describe';
+import { DECONV_TYPES, GENERATOR_KINDS, LOSS_KINDS, MODEL_KINDS, NORM_TYPES, type DeconvType, type GeneratorKind, type LossKind, type ModelKind, type NormType } from './model/describe';
 
 /** The generator's objective: the seed's log sigmoid of the fake logit, feature matching, or the non-saturating -log D(G(z)). */
 export type GeneratorLoss = 'seed' | 'feature-matching' | 'non-saturating';
@@ -23,6 +23,15 @@ export const UNLABELED_STREAMS: readonly UnlabeledStream[] = ['rest', 'all'];
 export type AdamEpsilon = 'pytorch' | 'official';
 export const ADAM_EPSILONS: readonly AdamEpsilon[] = ['pytorch', 'official'];
 
+/**
+ * The seed model's training recipe: ssgan's (a DCGAN-style generator, the non-saturating generator
+ * loss, no reconstruction loss: varied samples within 5,000 steps) or the seed project's exact one
+ * (its generator, its log-sigmoid generator loss, the annealed reconstruction loss), whose samples
+ * collapse to one shape for tens of thousands of steps (results/generator/README.md).
+ */
+export type Recipe = 'ssgan' | 'seed';
+export const RECIPES: readonly Recipe[] = ['ssgan', 'seed'];
+
 export type FakeBatchNorm = 'own' | 'real';
 export const FAKE_BATCH_NORMS: readonly FakeBatchNorm[] = ['own', 'real'];
 
@@ -36,6 +45,8 @@ export interface TrainConfig {
   nZ: number;
   normType: NormType;
   deconvType: DeconvType;
+  /** Unset (checkpoints written without it): seed. */
+  generator?: GeneratorKind;
   loss: LossKind;
   gLoss: GeneratorLoss;
   learningRateG: number;
@@ -95,8 +106,9 @@ export const DEFAULTS: TrainConfig = {
   nZ: 128,
   normType: 'batch',
   deconvType: 'bilinear',
+  generator: 'dcgan',
   loss: 'seed',
-  gLoss: 'seed',
+  gLoss: 'non-saturating',
   learningRateG: 1e-4,
   learningRateD: 1e-4,
   updateRate: 1,
@@ -112,7 +124,7 @@ export const DEFAULTS: TrainConfig = {
   alpha: 0.9, // one-sided label smoothing: the fake target's probability of "generated"
   clipNorm: 20,
   beta1: 0.5,
-  reconWeight: 10, // initial weight of the annealed reconstruction loss ...
+  reconWeight: 0, // initial weight of the annealed reconstruction loss (off; the seed's recipe: 10) ...
   reconSteps: 1500, // ... falling linearly to 0 over this many steps
   emaDecay: 0,
   adamEpsilon: 'pytorch',
@@ -121,6 +133,11 @@ export const DEFAULTS: TrainConfig = {
   dataInit: true,
   gan: true,
 };
+
+/** The settings a recipe changes from ssgan's defaults (the seed model only). */
+export function recipeDefaults(recipe: Recipe): Partial<TrainConfig> {
+  return recipe === 'seed' ? { generator: 'seed', gLoss: 'seed', reconWeight: 10 } : {};
+}
 
 /** The paper's settings for its own architectures, used where the command line does not say. */
 export function modelDefaults(model: ModelKind): Partial<TrainConfig> {
@@ -185,7 +202,7 @@ function refuseContradictions(c: TrainConfig, typed: ReadonlySet<string>): void 
     refuse(`${f('unlabeled')} applies with --num-labeled or --labeled-ids, and neither is given (every example is labeled): add one or drop --unlabeled`);
   if (t('updateRate') && c.loss === 'improved-gan')
     refuse(`${f('updateRate')} does nothing with --loss improved-gan (each step is one discriminator and one generator update): drop --update-rate or use --loss seed`);
-  for (const k of ['normType', 'deconvType'] as const)
+  for (const k of ['normType', 'deconvType', 'generator'] as const)
     if (t(k) && c.model !== 'seed') refuse(`${f(k)} does nothing with --model ${c.model} (its layers are the paper's): drop ${flagOf(k)} or use --model seed`);
   if (t('dataInit') && c.dataInit && c.model === 'seed') refuse(`--data-init does nothing with --model seed (it has no weight-normalised layers): drop --data-init or use a paper model`);
   if (t('prefix') && c.trainDir !== undefined) refuse(`${f('prefix')} names the default train dir, and ${typedFlag('trainDir', c.trainDir)} replaces it: pass one`);
@@ -202,6 +219,7 @@ export function validate(c: TrainConfig, typed?: ReadonlySet<string>): TrainConf
   oneOf('--deconv-type', c.deconvType, DECONV_TYPES);
   oneOf('--loss', c.loss, LOSS_KINDS);
   oneOf('--g-loss', c.gLoss, GENERATOR_LOSSES);
+  if (c.generator !== undefined) oneOf('--generator', c.generator, GENERATOR_KINDS);
   if (c.fakeBatchNorm !== undefined) oneOf('--fake-batch-norm', c.fakeBatchNorm, FAKE_BATCH_NORMS);
   oneOf('--device', c.device, DEVICES);
   oneOf('--split', c.split, SPLIT_KINDS);

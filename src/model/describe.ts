@@ -3,6 +3,7 @@
  * ONNX exporter needs to write them, derived from (H, W, C, K, n_z, options) alone.
  */
 import type { Layer } from './layers';
+import { dcganGenerator } from './dcgan';
 import { paperConv, paperMnist } from './paper';
 import { seedDiscriminator, seedGenerator } from './seed';
 
@@ -10,6 +11,8 @@ export type ModelKind = 'seed' | 'paper-mnist' | 'paper-cifar' | 'paper-svhn';
 export type NormType = 'batch' | 'instance' | 'none';
 export type DeconvType = 'bilinear' | 'nn' | 'transpose';
 export type LossKind = 'seed' | 'improved-gan';
+/** The seed model's generator: the seed's (from a 1 x 1 map) or a DCGAN-style one (src/model/dcgan.ts). */
+export type GeneratorKind = 'seed' | 'dcgan';
 
 export interface ModelConfig {
   model: ModelKind;
@@ -21,6 +24,8 @@ export interface ModelConfig {
   normType: NormType;
   deconvType: DeconvType;
   loss: LossKind;
+  /** The seed model's generator; unset (models described before it existed): seed. */
+  generator?: GeneratorKind;
   /** paper-mnist only: the official code's weight-norm parametrisation (src/model/paper.ts). */
   officialInit?: boolean;
 }
@@ -42,13 +47,14 @@ export const MODEL_KINDS: readonly ModelKind[] = ['seed', 'paper-mnist', 'paper-
 export const NORM_TYPES: readonly NormType[] = ['batch', 'instance', 'none'];
 export const DECONV_TYPES: readonly DeconvType[] = ['bilinear', 'nn', 'transpose'];
 export const LOSS_KINDS: readonly LossKind[] = ['seed', 'improved-gan'];
+export const GENERATOR_KINDS: readonly GeneratorKind[] = ['seed', 'dcgan'];
 
 export function describeModel(cfg: ModelConfig): ModelDescription {
   if (cfg.h < 2 || cfg.w < 2) throw new Error(`image size ${cfg.h}x${cfg.w} is too small: the model needs at least 2x2 pixels`);
   if (cfg.k < 2) throw new Error(`K = ${cfg.k} classes: a classifier needs at least 2`);
   if (cfg.model === 'seed') {
     const d = seedDiscriminator(cfg);
-    return { config: cfg, discriminator: d.layers, generator: seedGenerator(cfg), featureLayer: d.featureLayer, zLow: -1, zHigh: 1 };
+    return { config: cfg, discriminator: d.layers, generator: cfg.generator === 'dcgan' ? dcganGenerator(cfg) : seedGenerator(cfg), featureLayer: d.featureLayer, zLow: -1, zHigh: 1 };
   }
   // The paper's architectures have K logits with the fake class fixed at 0: the Improved-GAN loss.
   if (cfg.loss !== 'improved-gan') throw new Error(`--model ${cfg.model} goes with --loss improved-gan (its fake-class logit is fixed at 0)`);

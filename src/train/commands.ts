@@ -1,9 +1,8 @@
 /** `ssgan train`: the seed's flags in kebab-case, defaults from src/config.ts. */
 import type { Command } from 'commander';
 import { action, choiceList, intArg, numberArg } from '../cli-util';
-import { DEFAULTS, DEVICES, modelDefaults, validate, type TrainConfig } from '../config';
-import { DECONV_TYPES, MODEL_KINDS, NORM_TYPES } from '../model/describe';
-import { resume, train } from './setup';
+import { DEFAULTS, DEVICES, modelDefaults, RECIPES, recipeDefaults, type Recipe, validate, type TrainConfig } from '../config';
+import { DECONV_TYPES, GENERATOR_KINDS, MODEL_KINDS, NORM_TYPES } from '../model/describe';
 
 export function registerTrainCommands(program: Command): void {
   const d = DEFAULTS;
@@ -19,6 +18,8 @@ export function registerTrainCommands(program: Command): void {
     .option('--n-z <n>', 'generator noise dimension', intArg('--n-z'), d.nZ)
     .option('--norm-type <type>', choiceList(NORM_TYPES), d.normType)
     .option('--deconv-type <type>', `generator upsampling: ${choiceList(DECONV_TYPES)}`, d.deconvType)
+    .option('--recipe <name>', `the seed model's recipe: ssgan (a DCGAN-style generator, --g-loss non-saturating, no reconstruction loss: varied samples within 5,000 steps) or seed (the seed project's exact recipe: --generator seed --g-loss seed --recon-weight 10, whose samples collapse to one shape for tens of thousands of steps); flags typed beside it win`, 'ssgan')
+    .option('--generator <kind>', `the seed model's generator: ${choiceList(GENERATOR_KINDS)} (seed: from a 1 x 1 map, as the seed project; dcgan: from a dense layer to an H/4 x W/4 map)`, d.generator)
     .option('--loss <kind>', 'seed (K+1-way softmax with smoothing) or improved-gan', d.loss)
     .option('--g-loss <kind>', 'generator loss: seed (log sigmoid of the fake-class logit, as the seed), feature-matching (match the mean of the discriminator\'s features on real images) or non-saturating (-log D(G(z)) on the K+1 softmax)', d.gLoss)
     .option('--recon-weight <w>', 'seed recipe: initial weight of the reconstruction loss Huber(real, G(z)) in the generator loss, annealed to 0 (0: off)', numberArg('--recon-weight'), d.reconWeight)
@@ -54,14 +55,25 @@ export function registerTrainCommands(program: Command): void {
     .option('--threads <n>', 'libtorch intra-op threads', intArg('--threads'), d.threads)
     .option('--device <device>', choiceList(DEVICES), d.device)
     .action(
-      action('train', async (opts: Partial<TrainConfig> & { scoreEveryCheckpoint?: true | number }, cmd: Command) => {
-        // Options given on the command line win over the chosen model's defaults, which win over ours.
-        const given: Partial<TrainConfig> & { scoreEveryCheckpoint?: unknown } = Object.fromEntries(Object.entries(opts).filter(([k]) => cmd.getOptionValueSource(k) === 'cli'));
+      action('train', async (opts: Partial<TrainConfig> & { scoreEveryCheckpoint?: true | number; recipe?: string }, cmd: Command) => {
+        // Options given on the command line win over the recipe's and the chosen model's defaults, which win over ours.
+        const typed: Partial<TrainConfig> & { scoreEveryCheckpoint?: unknown; recipe?: string } = Object.fromEntries(Object.entries(opts).filter(([k]) => cmd.getOptionValueSource(k) === 'cli'));
+        // A recipe is a set of flags, recorded as the flags it sets.
+        const recipe = opts.recipe as Recipe;
+        const recipeTyped = cmd.getOptionValueSource('recipe') === 'cli';
+        delete opts.recipe;
+        delete typed.recipe;
+        if (!RECIPES.includes(recipe)) throw new Error(`--recipe ${recipe}: must be one of ${RECIPES.join(', ')}`);
+        if (recipeTyped && (opts.model ?? d.model) !== 'seed')
+          throw new Error(`--recipe ${recipe} does nothing with --model ${opts.model} (its recipe is the paper's): drop --recipe or use --model seed`);
+        const given = recipeTyped ? { ...recipeDefaults(recipe), ...typed } : typed;
         // Monitoring, not a training setting: not recorded in the run's configuration.
         const scoreN = opts.scoreEveryCheckpoint;
         delete opts.scoreEveryCheckpoint;
         delete given.scoreEveryCheckpoint;
-        const watch = scoreN === undefined ? undefined : (await import('../score/watch')).scoreWatch(scoreN === true ? 10_000 : scoreN, opts.threads ?? d.threads);        let r;
+        const watch = scoreN === undefined ? undefined : (await import('../score/watch')).scoreWatch(scoreN === true ? 10_000 : scoreN, opts.threads ?? d.threads);
+        const { resume, train } = await import('./setup');
+        let r;
         if (given.checkpoint !== undefined) {
           // The checkpoint's settings, with what was typed checked against them (setup.ts);
           // threads and device follow this machine.

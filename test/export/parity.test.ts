@@ -31,7 +31,7 @@ describe(`ONNX export parity with ${referenceKind()} (eval mode)`, () => {
   const sharedWeights = (desc: ModelDescription): Weights => {
     const { h, w, c } = desc.config;
     const family = desc.config.deconvType === 'transpose' ? 'transpose' : 'resize';
-    const key = `${h}x${w}x${c}/${family}`;
+    const key = `${h}x${w}x${c}/${family}/${desc.config.generator}`;
     if (!pool.has(key)) pool.set(key, randomWeights({ ...desc, ...describeModel({ ...desc.config, normType: 'batch' }) }, 1000 + pool.size));
     return weightsFor(desc, pool.get(key) as Weights);
   };

@@ -105,6 +105,28 @@ test('paper-mnist defaults to the official code\'s init and unclipped Adam; flag
   assertFailsEarly(bad, /^ssgan train: --official-init fixes the hidden gains where the data-dependent init puts them: drop --no-data-init, or add --no-official-init$/, path.join(work, 'mnist-no-init-run'));
 });
 
+test('the seed model trains with ssgan\'s recipe by default; --recipe seed is the seed project\'s exact one; typed flags win', async () => {
+  type Expected = { generator: string; gLoss: string; reconWeight: number };
+  const cases: [string, string[], Expected][] = [
+    ['recipe-default', [], { generator: 'dcgan', gLoss: 'non-saturating', reconWeight: 0 }],
+    ['recipe-seed', ['--recipe', 'seed'], { generator: 'seed', gLoss: 'seed', reconWeight: 10 }],
+    ['recipe-seed-fm', ['--recipe', 'seed', '--g-loss', 'feature-matching'], { generator: 'seed', gLoss: 'feature-matching', reconWeight: 10 }],
+  ];
+  for (const [name, flags, expected] of cases) {
+    const dir = path.join(work, `${name}-run`);
+    const r = await ssganTrain(name, ['--dataset-dir', data, ...flags, '--batch-size', '8', '--max-training-steps', '1', '--output-save-step', '1', '--train-dir', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const { config, modelConfig } = JSON.parse(fs.readFileSync(path.join(dir, 'model-1', 'checkpoint.json'), 'utf8'));
+    const { generator, gLoss, reconWeight } = config;
+    assert.deepEqual({ generator, gLoss, reconWeight }, expected, flags.join(' '));
+    assert.equal(modelConfig.generator, expected.generator, `${flags.join(' ')}: the model description's generator`);
+  }
+  const bad = await ssganTrain('recipe-paper', ['--dataset-dir', data, '--model', 'paper-mnist', '--recipe', 'seed', '--max-training-steps', '1', '--train-dir', path.join(work, 'recipe-paper-run')]);
+  assertFailsEarly(bad, /^ssgan train: --recipe seed does nothing with --model paper-mnist \(its recipe is the paper's\): drop --recipe or use --model seed$/, path.join(work, 'recipe-paper-run'));
+  const unknown = await ssganTrain('recipe-unknown', ['--dataset-dir', data, '--recipe', 'dcgan', '--max-training-steps', '1', '--train-dir', path.join(work, 'recipe-unknown-run')]);
+  assertFailsEarly(unknown, /^ssgan train: --recipe dcgan: must be one of ssgan, seed$/, path.join(work, 'recipe-unknown-run'));
+});
+
 test('a resumed run may schedule the learning-rate decay; a schedule past the run is refused in one line', async () => {
   const dir = path.join(work, 'decay-run');
   const first = await ssganTrain('decay-first', ['--dataset-dir', data, '--batch-size', '64', '--max-epochs', '1', '--train-dir', dir]);

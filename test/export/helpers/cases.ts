@@ -1,4 +1,8 @@
-/** The parity matrix: every norm type x deconv type on a square gray and a non-square colour shape. */
+/**
+ * The parity matrix: the seed generator with every norm type x deconv type on a square gray and a
+ * non-square colour shape; the DCGAN-style generator with every deconv type on those and on a shape
+ * that is not a multiple of 4 (its final resize).
+ */
 import { DECONV_TYPES, NORM_TYPES, describeModel, type ModelDescription } from '../../../src/model/describe';
 import type { ExportMeta } from '../../../src/export/onnx-graph';
 
@@ -11,8 +15,13 @@ export function parityCases(): { name: string; desc: ModelDescription }[] {
   for (const [h, w, c] of SHAPES) {
     for (const normType of NORM_TYPES) {
       for (const deconvType of DECONV_TYPES) {
-        out.push({ name: `${h}x${w}x${c} ${normType}/${deconvType}`, desc: describeModel({ model: 'seed', h, w, c, k: K, nz: NZ, normType, deconvType, loss: 'seed' }) });
+        out.push({ name: `${h}x${w}x${c} ${normType}/${deconvType}`, desc: describeModel({ model: 'seed', h, w, c, k: K, nz: NZ, normType, deconvType, loss: 'seed', generator: 'seed' }) });
       }
+    }
+  }
+  for (const [h, w, c] of [...SHAPES, [7, 9, 2]]) {
+    for (const deconvType of DECONV_TYPES) {
+      out.push({ name: `${h}x${w}x${c} batch/${deconvType} dcgan generator`, desc: describeModel({ model: 'seed', h, w, c, k: K, nz: NZ, normType: 'batch', deconvType, loss: 'seed', generator: 'dcgan' }) });
     }
   }
   return out;
