@@ -15,6 +15,8 @@
  *   curves FILE|DIR... few-label learning curves side by side (train dirs or results/cpu/*.jsonl)
  *   score [CKPT]       ssgan score on 10,000 MNIST samples, cold and warm, with the judge and the real-data floor
  *   checkpoint         what checkpoint integrity costs: SHA-256 on save and on load, MNIST seed model
+ *   startup [CKPT] [ROUNDS]
+ *                      ssgan --help, ssgan sample --n 64 and ssgan eval on MNIST end to end, median and range
  * With no NAME: speed, memory, load, eval.
  */
 import * as fs from 'node:fs';
@@ -23,6 +25,7 @@ import * as path from 'node:path';
 import { figure, median, PYTHON, requireFile, ROOT, run, SHARED, ssgan } from './common';
 import { curves } from './curves';
 import { scoreBench } from './score';
+import { startupBench } from './startup';
 
 const THREADS = String(os.availableParallelism());
 
@@ -147,6 +150,7 @@ function main(): void {
     generator: () => generator(Number(a ?? 5000), [b, c, d, ...rest].filter((x): x is string => x !== undefined)),
     curves: () => curves([a, b, c, d, ...rest].filter((x) => x !== undefined)),
     score: () => scoreBench(ensureMnist, a),
+    startup: () => startupBench(ensureMnist, a, b === undefined ? undefined : Number(b)),
     checkpoint: () => void process.stdout.write(run(process.execPath, [path.join(__dirname, 'checkpoint.js')], { quiet: true }).stdout),
   };
   const names = name ? [name] : ['speed', 'memory', 'load', 'eval'];

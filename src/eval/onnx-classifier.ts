@@ -13,8 +13,9 @@ export interface Classification {
 export class OnnxClassifier {
   private constructor(readonly model: OnnxModel) {}
 
-  static async open(file: string, opts: SessionOptions = {}): Promise<OnnxClassifier> {
-    const model = await openOnnxModel(file, opts);
+  /** `bytes`: the model in memory (exported on the fly); `file` then only names it. */
+  static async open(file: string, opts: SessionOptions = {}, bytes?: Uint8Array): Promise<OnnxClassifier> {
+    const model = await openOnnxModel(file, opts, bytes);
     if (!model.session.inputNames.includes('image') || !model.session.outputNames.includes('logits')) {
       throw new Error(`${file} is not an ssgan classifier (no image input / logits output): pass classifier.onnx`);
     }
@@ -34,7 +35,7 @@ export class OnnxClassifier {
     let k = 0;
     for (let start = 0; start < n; start += batchSize) {
       const m = Math.min(batchSize, n - start);
-      const x = Float32Array.from(images.subarray(start * per, (start + m) * per));
+      const x = new Float32Array(images.subarray(start * per, (start + m) * per));
       const out = await this.model.session.run({ image: new ort.Tensor('float32', x, [m, h, w, c]) }, ['logits', 'label']);
       const l = out.logits.data as Float32Array;
       if (start === 0) {

@@ -29,9 +29,15 @@ export function ortSessionOptions(opts: SessionOptions): ort.InferenceSession.Se
   };
 }
 
-export async function openOnnxModel(file: string, opts: SessionOptions = {}): Promise<OnnxModel> {
-  if (!fs.existsSync(file)) throw new Error(`ONNX model ${file} does not exist (write one with: ssgan export --onnx --checkpoint <path>)`);
-  const bytes = fs.readFileSync(file);
+/**
+ * Opens `file`, or `bytes` when the model is already in memory (exported on the fly from a
+ * checkpoint); `file` then only names it in messages.
+ */
+export async function openOnnxModel(file: string, opts: SessionOptions = {}, bytes?: Uint8Array): Promise<OnnxModel> {
+  if (!bytes) {
+    if (!fs.existsSync(file)) throw new Error(`ONNX model ${file} does not exist (write one with: ssgan export --onnx --checkpoint <path>)`);
+    bytes = fs.readFileSync(file);
+  }
   let meta: Record<string, string>;
   try {
     meta = readMetadata(bytes);

@@ -2,18 +2,15 @@
  * `ssgan eval` without the CLI: resolve the model (checkpoint or classifier.onnx), the dataset and
  * the examples, run the chosen backends, and return a report that says what was evaluated.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { exactlyOne } from '../cli-util';
 import { loadDataset, resolveDatasetDir } from '../data/dataset';
-import { exportCheckpoint, usesEma } from '../export/from-checkpoint';
+import { checkpointClassifierBytes, usesEma } from '../export/from-checkpoint';
 import { native } from '../native/addon';
-import { loadCheckpoint, type LoadedCheckpoint } from '../checkpoint/load';
+import { loadOpened, openCheckpoint, skippedLines } from '../checkpoint/load';
 import { gather } from '../data/batch';
 import { evaluatePredictors, selectExamples, type BackendRun, type Disagreements } from './evaluate';
 import type { Metrics } from './metrics';
-import { OnnxClassifier } from './onnx-classifier';
+import type { OnnxClassifier } from './onnx-classifier';
 import { torchPredictor, type Predictor } from '../native/predictor';
 import { onnxPredictor } from './predictors';
 
@@ -47,19 +44,24 @@ function checkSource(o: EvalOptions): void {
 
 export async function runEval(o: EvalOptions): Promise<EvalReport> {
   checkSource(o);
-  const ck = o.checkpoint ? await loadCheckpoint(o.checkpoint, { threads: o.threads, device: 'cpu' }) : undefined;
-  const tmp = o.backend !== 'torch' && ck ? fs.mkdtempSync(path.join(os.tmpdir(), 'ssgan-eval-')) : undefined;
+  // A checkpoint's weights load off the JS thread (libtorch) while the dataset is read here.
+  const opened = o.checkpoint ? openCheckpoint(o.checkpoint) : undefined;
+  for (const line of opened ? skippedLines(opened) : []) process.stderr.write(`warning: ${line}\n`);
+  const loading = opened ? loadOpened(opened, { threads: o.threads, device: 'cpu' }, 'inference') : undefined;
+  loading?.catch(() => undefined); // awaited below: a failure must not count as unhandled while the dataset loads
   let cls: OnnxClassifier | undefined;
   try {
-    if (o.backend !== 'torch') {
-      const file = o.onnx ?? (await exportCheckpoint(ck as LoadedCheckpoint, tmp as string)).classifier;
-      cls = await OnnxClassifier.open(file, { threads: o.threads });
-    }
-    const step = ck ? ck.step : cls?.meta.step !== undefined ? Number(cls.meta.step) : null;
+    // onnxruntime loads only for the backends that use it.
+    const onnx = o.backend !== 'torch' ? (await import('./onnx-classifier')).OnnxClassifier : undefined;
+    if (o.onnx && onnx) cls = await onnx.open(o.onnx, { threads: o.threads });
     // The dataset the model was trained on (checkpoint folder, or the ONNX metadata's name) unless one is named.
-    const named = o.dataset ?? (ck || o.datasetDir ? undefined : cls?.meta.dataset);
-    const datasetDir = resolveDatasetDir({ dataset: named, datasetDir: o.datasetDir ?? (named ? undefined : ck?.meta.dataset.dir), dataDir: o.dataDir });
-    const ds = await loadDataset(datasetDir, { split: ck?.meta.config.split });
+    const named = o.dataset ?? (opened || o.datasetDir ? undefined : cls?.meta.dataset);
+    const datasetDir = resolveDatasetDir({ dataset: named, datasetDir: o.datasetDir ?? (named ? undefined : opened?.meta.dataset.dir), dataDir: o.dataDir });
+    const ds = await loadDataset(datasetDir, { split: opened?.meta.config.split });
+    const ck = await loading;
+    // A checkpoint's classifier goes to onnxruntime in memory: no file written and read back.
+    if (ck && onnx) cls = await onnx.open(`the classifier of ${ck.dir}`, { threads: o.threads }, await checkpointClassifierBytes(ck));
+    const step = ck ? ck.step : cls?.meta.step !== undefined ? Number(cls.meta.step) : null;
 
     const predictors: Predictor[] = [];
     if (cls) {
@@ -89,6 +91,5 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     };
   } finally {
     await cls?.release();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -2,8 +2,6 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { action, intArg } from '../cli-util';
-import { loadCheckpoint } from '../checkpoint/load';
-import { exportCheckpoint } from './from-checkpoint';
 
 export function registerExportCommands(program: Command): void {
   program
@@ -15,6 +13,8 @@ export function registerExportCommands(program: Command): void {
     .option('--threads <n>', 'libtorch intra-op threads while loading', intArg('--threads'), 1)
     .action(action('export', async (opts: { onnx: boolean; checkpoint: string; out?: string; threads: number }) => {
       if (!opts.onnx) throw new Error('pass --onnx (ONNX is the export format)');
+      const { loadCheckpoint } = await import('../checkpoint/load');
+      const { exportCheckpoint } = await import('./from-checkpoint');
       const ck = await loadCheckpoint(opts.checkpoint, { threads: opts.threads, device: 'cpu' });
       const out = opts.out ?? path.join(ck.dir, 'onnx');
       const files = await exportCheckpoint(ck, out);

@@ -1,11 +1,11 @@
 // CLI wiring for `ssgan score`: generator quality in numbers, against the dataset's test split.
+// The scoring code (onnxruntime, libtorch for checkpoints) loads inside the action.
 import type { Command } from 'commander';
 import { action, intArg } from '../cli-util';
 import { availableCores, DEFAULTS } from '../config';
-import { loadDataset, resolveDatasetDir } from '../data/dataset';
-import { scoredImages, type ScoredImages } from './inputs';
-import { ensureJudge, JUDGE_TRAINING } from './judge';
-import { Scorer, type Scores } from './score';
+import type { ScoredImages } from './inputs';
+import { JUDGE_TRAINING } from './judge-training';
+import type { Scores } from './score';
 
 interface ScoreFlags {
   checkpoint?: string; onnx?: string; images?: string;
@@ -109,6 +109,7 @@ export function registerScoreCommands(program: Command): void {
     .addHelpText('after', HELP)
     .action(action('score', async (f: ScoreFlags) => {
       const t0 = process.hrtime.bigint();
+      const { loadDataset, resolveDatasetDir } = await import('../data/dataset');
       if (f.n < 2) throw new Error(`--n ${f.n}: scoring needs at least 2 images`);
       if (f.threads < 1) throw new Error(`--threads ${f.threads}: must be at least 1`);
       if (f.judgeEpochs !== undefined && f.judgeEpochs < 1) throw new Error(`--judge-epochs ${f.judgeEpochs}: must be at least 1`);
@@ -122,12 +123,15 @@ export function registerScoreCommands(program: Command): void {
       if (!hasInput) {
         if (!f.trainJudge) throw new Error('nothing to score: pass --checkpoint <model-N | train dir>, --onnx <generator.onnx> or --images <samples.h5> (or --train-judge alone to build the judge)');
         if (f.features) throw new Error('--train-judge trains the judge, which --features replaces: pass one of them');
+        const { ensureJudge } = await import('./judge');
         const ds = await loadDataset(resolveDatasetDir(f));
         const judge = await ensureJudge(ds, { retrain: true, epochs: f.judgeEpochs, threads: f.threads, command: rebuild(ds.name) });
         process.stdout.write(f.json ? `${JSON.stringify({ judge: judge.file, ...judge.info })}\n` : `judge ${judge.file}: test accuracy ${(100 * judge.info.testAccuracy).toFixed(2)}% on ${judge.info.testExamples} images\n`);
         return;
       }
 
+      const { scoredImages } = await import('./inputs');
+      const { Scorer } = await import('./score');
       const imgs = await scoredImages(f, f.n, f.seed, f.threads);
       const named = f.dataset ?? (f.datasetDir || imgs.datasetDir ? undefined : imgs.datasetName);
       if (!named && !f.datasetDir && !imgs.datasetDir) throw new Error(`--images ${f.images}: name the dataset the images imitate with --dataset NAME or --dataset-dir DIR`);

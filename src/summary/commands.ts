@@ -1,6 +1,5 @@
 // CLI wiring for the summary tools: `ssgan visualize`.
-import { Command, InvalidArgumentError } from 'commander';
-import { visualize } from './visualize';
+import { InvalidArgumentError, type Command } from 'commander';
 
 export function registerSummaryCommands(program: Command): void {
   program
@@ -11,6 +10,7 @@ export function registerSummaryCommands(program: Command): void {
     .option('--max-frames <n>', 'subsample long runs to at most this many GIF frames', (v) => parsePositiveInt('--max-frames', v), 300)
     .action(async (opts: { trainDir: string; frameMs: number; maxFrames: number }) => {
       try {
+        const { visualize } = await import('./visualize');
         const res = await visualize(opts.trainDir, { frameDelayMs: opts.frameMs, maxFrames: opts.maxFrames });
         for (const w of res.warnings) process.stderr.write(`warning: ${w}\n`);
         if (res.gif) process.stdout.write(`wrote ${res.gif} (${res.gifFrames} frames)\n`);
