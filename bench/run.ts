@@ -130,6 +130,11 @@ function cifar(steps: number): void {
   const t = ssgan(['train', '--dataset', 'CIFAR10-JPEG', '--max-training-steps', String(steps), '--train-dir', dir]);
   const e = JSON.parse(ssgan(['eval', '--dataset', 'CIFAR10-JPEG', '--checkpoint', dir, '--json'], { quiet: true }).stdout);
   figure(`seed model, ${steps} steps: test accuracy`, e.accuracy * 100, '%', `${t.seconds.toFixed(0)} s of training`);
+  // The generator in numbers: the first score trains the dataset's judge (kept beside it).
+  const sc = JSON.parse(ssgan(['score', '--dataset', 'CIFAR10-JPEG', '--checkpoint', dir, '--n', '10000', '--json'], { quiet: true }).stdout);
+  const g = sc.samples;
+  figure(`seed model, ${steps} steps: generator`, `FID ${g.fid.toFixed(2)}, KID ${g.kid.toFixed(4)} +- ${g.kidStd.toFixed(4)}, ${g.classesCovered}/10 classes >= 2%, largest ${(100 * g.largestClassShare).toFixed(1)}%`);
+  if (sc.floor) figure('real training images (floor)', `FID ${sc.floor.fid.toFixed(2)}, KID ${sc.floor.kid.toFixed(4)}, largest class ${(100 * sc.floor.largestClassShare).toFixed(1)}%`);
   const p = path.join(ROOT, 'train_dir', 'bench-paper-cifar');
   fs.rmSync(p, { recursive: true, force: true });
   const pc = ssgan(['train', '--dataset', 'CIFAR10-JPEG', '--model', 'paper-cifar', '--num-labeled', '4000', '--max-training-steps', '20', '--log-step', '10', '--output-save-step', '1000000', '--train-dir', p], { quiet: true });
