@@ -6,6 +6,7 @@
 #include <memory>
 #include "async.h"
 #include "convert.h"
+#include "dist.h"
 #include "threads.h"
 #include "trainer.h"
 
@@ -27,6 +28,7 @@ class Model : public Napi::ObjectWrap<Model> {
       InstanceMethod("classify", &Model::Classify),
       InstanceMethod("generate", &Model::Generate),
       InstanceMethod("initFromData", &Model::InitFromData),
+      InstanceMethod("broadcastWeights", &Model::BroadcastWeights),
       InstanceMethod("setLearningRates", &Model::SetLearningRates),
       InstanceMethod("save", &Model::Save),
       InstanceMethod("load", &Model::Load),
@@ -85,6 +87,9 @@ class Model : public Napi::ObjectWrap<Model> {
   Napi::Value InitFromData(const Napi::CallbackInfo& info) {
     return locked<bool>(info, [&] { auto x = toBatch(info[0], spec(), "batch").first; return [x](Trainer& t) { t.initFromData(x); return true; }; }, undefinedOf);
   }
+  Napi::Value BroadcastWeights(const Napi::CallbackInfo& info) {
+    return locked<bool>(info, [&] { return [](Trainer& t) { t.broadcastWeights(); return true; }; }, undefinedOf);
+  }
   Napi::Value SetLearningRates(const Napi::CallbackInfo& info) {
     return locked<bool>(info, [&] { double g = info[0].ToNumber(), d = info[1].ToNumber(); return [g, d](Trainer& t) { t.setLearningRates(g, d); return true; }; }, undefinedOf);
   }
@@ -119,6 +124,33 @@ Napi::Value BlasThreads(const Napi::CallbackInfo& info) { return Napi::Number::N
 Napi::Value CudaAvailable(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), torch::cuda::is_available()); }
 Napi::Value TorchVersion(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), TORCH_VERSION); }
 
+// joinProcessGroup({rank, world, masterAddr, masterPort, timeoutMs, backend, agentStorePrefix?}): Promise, settled
+// once every rank has joined (or the timeout passed).
+Napi::Value JoinProcessGroup(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    auto o = info[0].As<Napi::Object>();
+    auto num = [&](const char* key) {
+      auto v = o.Get(key);
+      if (!v.IsNumber()) throw std::runtime_error(std::string("joinProcessGroup: '") + key + "' must be a number");
+      return v.As<Napi::Number>().Int64Value();
+    };
+    dist::GroupOptions g;
+    g.rank = static_cast<int>(num("rank"));
+    g.world = static_cast<int>(num("world"));
+    g.masterPort = static_cast<int>(num("masterPort"));
+    g.timeout = std::chrono::milliseconds(num("timeoutMs"));
+    g.masterAddr = o.Get("masterAddr").ToString().Utf8Value();
+    g.backend = o.Get("backend").ToString().Utf8Value();
+    if (o.Get("agentStorePrefix").IsString()) g.agentStorePrefix = o.Get("agentStorePrefix").As<Napi::String>().Utf8Value();
+    return runAsync<bool>(info.Env(), [g] { dist::join(g); return true; }, undefinedOf);
+  });
+}
+// anyRank(flag): Promise<boolean>, true on every rank when flag is true on any.
+Napi::Value AnyRank(const Napi::CallbackInfo& info) {
+  bool flag = info[0].ToBoolean();
+  return runAsync<bool>(info.Env(), [flag] { return dist::any(flag); }, [](Napi::Env env, bool& r) -> Napi::Value { return Napi::Boolean::New(env, r); });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // A training step allocates and frees the same large activation buffers every time. glibc would
   // serve each from a fresh mmap (and page-fault it in again); keeping them on the heap reuses them.
@@ -130,6 +162,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("blasThreads", Napi::Function::New(env, BlasThreads));
   exports.Set("cudaAvailable", Napi::Function::New(env, CudaAvailable));
   exports.Set("torchVersion", Napi::Function::New(env, TorchVersion));
+  exports.Set("joinProcessGroup", Napi::Function::New(env, JoinProcessGroup));
+  exports.Set("anyRank", Napi::Function::New(env, AnyRank));
   return exports;
 }
 

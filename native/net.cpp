@@ -1,5 +1,6 @@
 #include "net.h"
 #include <cmath>
+#include "dist.h"
 
 namespace ssgan {
 namespace {
@@ -18,6 +19,18 @@ torch::Tensor gainShape(const LayerSpec& l, const torch::Tensor& g, int64_t dim)
   std::vector<int64_t> shape(dim, 1);
   shape[l.op == Op::Deconv ? 1 : 0] = -1;
   return g.view(shape);
+}
+
+// A noise or dropout mask for x: drawn for x alone, or, where x is this rank's slice of a global
+// batch, this rank's rows of the global batch's mask (dist.h rankRows).
+template <typename Draw>
+torch::Tensor rowsOf(const torch::Tensor& x, const Pass& pass, Draw draw) {
+  std::vector<int64_t> shape = x.sizes().vec();
+  if (pass.sameOnEveryRank) return draw(shape);
+  return dist::rankRows(x.size(0), [&](int64_t rows) {
+    shape[0] = rows;
+    return draw(shape);
+  });
 }
 
 }  // namespace
@@ -154,13 +167,14 @@ torch::Tensor NetImpl::layerForward(size_t i, torch::Tensor x, const Pass& pass)
       return x * l.mul + l.add;
     case Op::Noise: {
       if (!pass.train || l.std == 0) return x;
-      auto n = x.device().is_cpu() ? torch::randn(x.sizes(), gen_, x.options()) : torch::randn_like(x);
-      return x + n * l.std;
+      if (!x.device().is_cpu()) return x + torch::randn_like(x) * l.std;
+      return x + rowsOf(x, pass, [&](std::vector<int64_t> shape) { return torch::randn(shape, gen_, x.options()); }) * l.std;
     }
     case Op::Dropout: {
       if (!pass.train || l.p == 0) return x;
-      auto keep = torch::empty_like(x);
-      if (x.device().is_cpu()) keep.bernoulli_(1 - l.p, gen_); else keep.bernoulli_(1 - l.p);
+      torch::Tensor keep;
+      if (x.device().is_cpu()) keep = rowsOf(x, pass, [&](std::vector<int64_t> shape) { return torch::empty(shape, x.options()).bernoulli_(1 - l.p, gen_); });
+      else keep = torch::empty_like(x).bernoulli_(1 - l.p);
       return x * keep / (1 - l.p);
     }
     case Op::ZeroLogit:

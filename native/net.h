@@ -15,6 +15,9 @@ struct Pass {
   bool dataInit = false;     // set weight-normalised layers' gain and bias from this batch
   bool recordStats = false;  // keep this batch's batch-norm statistics (see generatedWithRealStats)
   bool recordedStats = false;  // normalise with the statistics kept by the last recording pass
+  // Every rank of a process group sees this same batch (else its slice of the global batch, and
+  // noise and dropout draw its rows of the global batch's masks: dist.h rankRows).
+  bool sameOnEveryRank = false;
 
   // Training on real images: batch statistics, and the running ones follow them.
   static Pass real() { return {}; }
@@ -26,7 +29,7 @@ struct Pass {
   // Inference: running statistics, no noise or dropout.
   static Pass inference() { return {false, false}; }
   // The weight-normalised layers' data-dependent initialisation from this (real) batch.
-  static Pass initialisation() { return {true, true, -1, nullptr, true}; }
+  static Pass initialisation() { Pass p{true, true, -1, nullptr, true}; p.sameOnEveryRank = true; return p; }
   // This pass, also keeping its batch-norm statistics for a later generatedWithRealStats() pass.
   Pass recording() const {
     Pass p = *this;

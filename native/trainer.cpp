@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <sstream>
+#include "dist.h"
 #include "losses.h"
 
 namespace ssgan {
@@ -86,6 +87,17 @@ DLoss discriminatorLoss(const TrainOptions& o, int64_t k, const torch::Tensor& r
   return out;
 }
 
+// Losses of a step or evaluation averaged over the ranks of a process group (each saw its slice).
+Losses averaged(Losses l) {
+  if (!dist::active()) return l;
+  std::vector<double> values;
+  for (auto& [k, v] : l) values.push_back(v);
+  values = dist::average(values);
+  size_t i = 0;
+  for (auto& [k, v] : l) v = values[i++];
+  return l;
+}
+
 }  // namespace
 
 Trainer::Trainer(ModelSpec spec, TrainOptions opts)
@@ -113,8 +125,9 @@ torch::Tensor Trainer::toModelInput(const torch::Tensor& nhwc) const {
   return nhwc.to(device_).to(torch::kFloat).permute({0, 3, 1, 2}).div(127.5).sub(1).contiguous();
 }
 
-torch::Tensor Trainer::sampleZ(int64_t n) {
-  return torch::empty({n, spec_.nz}).uniform_(spec_.zLow, spec_.zHigh, gen_);
+torch::Tensor Trainer::sampleZ(int64_t n, bool sameOnEveryRank) {
+  auto draw = [&](int64_t rows) { return torch::empty({rows, spec_.nz}).uniform_(spec_.zLow, spec_.zHigh, gen_); };
+  return sameOnEveryRank ? draw(n) : dist::rankRows(n, draw);
 }
 
 torch::Tensor Trainer::fakeBatch(int64_t n) { return g_->forward(sampleZ(n).to(device_), Pass::real()); }
@@ -137,7 +150,7 @@ Losses Trainer::step(int64_t step, const StepBatches& b) {
   Losses out;
   if (p.labeled) out = discriminatorStep(step, b);
   if (p.generatorReal) out.merge(generatorStep(step, *b.generatorReal));
-  return out;
+  return averaged(out);
 }
 
 Losses Trainer::discriminatorStep(int64_t step, const StepBatches& b) {
@@ -159,6 +172,7 @@ Losses Trainer::discriminatorStep(int64_t step, const StepBatches& b) {
   auto loss = discriminatorLoss(opts_, spec_.k, realLogits, y, unlabeledLogits, fakeLogits);
   optD_->zeroGrad();
   loss.total.backward();
+  dist::averageGradients(d_->parameters());
   requireFinite(step, "d_loss", loss.parts["d_loss"], clipGradients(*d_, opts_.clipNorm));
   optD_->step();
   updateEma();
@@ -209,6 +223,7 @@ Losses Trainer::generatorStep(int64_t step, const torch::Tensor& realImages) {
   }
   optG_->zeroGrad();
   loss.backward();
+  dist::averageGradients(g_->parameters());
   out["g_loss"] = loss.item<double>();
   requireFinite(step, "g_loss", out["g_loss"], clipGradients(*g_, opts_.clipNorm));
   optG_->step();
@@ -226,7 +241,7 @@ Losses Trainer::evaluate(const torch::Tensor& images, const torch::Tensor& label
   if (fakeLogits.defined() && opts_.gLoss != GeneratorLoss::FeatureMatching) out["g_loss"] = logitGeneratorLoss(fakeLogits).item<double>();
   out["s_loss"] = losses::sLoss(realLogits, y).item<double>();
   out["accuracy"] = losses::accuracy(realLogits, y);
-  return out;
+  return averaged(out);
 }
 
 torch::Tensor Trainer::classify(const torch::Tensor& images, bool ema) {
@@ -245,8 +260,14 @@ void Trainer::initFromData(const torch::Tensor& images) {
   d_->train();
   g_->train();
   d_->forward(toModelInput(images), Pass::initialisation());
-  g_->forward(sampleZ(images.size(0)).to(device_), Pass::initialisation());
+  g_->forward(sampleZ(images.size(0), true).to(device_), Pass::initialisation());
   if (dEma_) copyWeights(*d_, *dEma_);
+}
+
+void Trainer::broadcastWeights() {
+  std::vector<torch::Tensor> all;
+  for (auto& [name, t] : state()) all.push_back(t);
+  dist::broadcastFromRoot(all);
 }
 
 void Trainer::setLearningRates(double lrG, double lrD) {

@@ -37,6 +37,8 @@ class Trainer {
   StepPlan plan(int64_t step) const;
   // Runs step `step` of the recipe. A non-finite loss or gradient norm throws before any weight
   // changes, naming the step and the loss.
+  // In a process group (dist.h) each rank passes its slice of the global batches; gradients are
+  // averaged across ranks before clipping and Adam, and the losses returned are the ranks' mean.
   Losses step(int64_t step, const StepBatches& batches);
   Losses evaluate(const torch::Tensor& images, const torch::Tensor& labels);
   // Eval-mode logits [N, K + 1]; images NHWC raw pixels 0..255 (any dtype).
@@ -45,6 +47,8 @@ class Trainer {
   torch::Tensor generate(const torch::Tensor& z);
   // Data-dependent initialisation of weight-normalised layers: D from real images, G from noise.
   void initFromData(const torch::Tensor& images);
+  // In a process group (dist.h): every parameter and buffer (moving average included) from rank 0.
+  void broadcastWeights();
   void setLearningRates(double lrG, double lrD);
 
   void save(const std::string& file);
@@ -60,7 +64,9 @@ class Trainer {
 
  private:
   torch::Tensor toModelInput(const torch::Tensor& nhwc) const;
-  torch::Tensor sampleZ(int64_t n);
+  // n rows of noise: this rank's rows of the global batch's (dist.h rankRows), or, with
+  // sameOnEveryRank, n rows drawn alike on every rank.
+  torch::Tensor sampleZ(int64_t n, bool sameOnEveryRank = false);
   torch::Tensor fakeBatch(int64_t n);
   Losses discriminatorStep(int64_t step, const StepBatches& b);
   Losses generatorStep(int64_t step, const torch::Tensor& realImages);

@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake git python3 libopenblas0-pthread
   python3-numpy python3-h5py python3-onnx hdf5-tools python3-protobuf protobuf-compiler python3-crcmod
   python3-pil fonts-dejavu-core python3-torch python3-scipy)
-if [ -z "${LIBTORCH:-}" ] && [ -z "${Torch_DIR:-}" ]; then packages+=(libtorch-dev); fi
+# libgloo-dev: the Gloo headers libtorch-dev's c10d headers include (data-parallel training).
+if [ -z "${LIBTORCH:-}" ] && [ -z "${Torch_DIR:-}" ]; then packages+=(libtorch-dev libgloo-dev); fi
 command -v node >/dev/null || packages+=(nodejs npm)
 
 missing=()

@@ -95,6 +95,11 @@ export interface TrainConfig {
   officialInit?: boolean;
   /** Not a flag: the identity of the training data, recorded when a run starts (src/data/fingerprint.ts). */
   dataFingerprint?: DataFingerprint;
+  /**
+   * Not a flag: the processes of a data-parallel run, each training on `batchSize` examples of a
+   * global batch of processes x batchSize (src/train/world.ts). Unset: one.
+   */
+  processes?: number;
 }
 
 export const DEFAULTS: TrainConfig = {
@@ -247,6 +252,7 @@ export function validate(c: TrainConfig, typed?: ReadonlySet<string>): TrainConf
   if (c.officialInit && c.model !== 'paper-mnist') throw new Error(`--official-init: the official code's parametrisation is built for --model paper-mnist only, not ${c.model}`);
   if (c.officialInit && !c.dataInit) throw new Error('--official-init fixes the hidden gains where the data-dependent init puts them: drop --no-data-init, or add --no-official-init');
   if (c.maxEpochs !== undefined) positiveInt('--max-epochs', c.maxEpochs);
+  if (c.processes !== undefined) positiveInt('the number of processes', c.processes);
   if (c.lrDecayStart !== undefined) {
     positiveInt('--lr-decay-start', c.lrDecayStart, true);
     if (c.maxEpochs === undefined || c.lrDecayStart >= c.maxEpochs)

@@ -54,6 +54,8 @@ export interface NativeModel {
   generate(z: Float32Array, n: number): Promise<Float32Array>;
   /** Data-dependent initialisation of the weight-normalised layers from a real batch (and noise). */
   initFromData(batch: Batch): Promise<void>;
+  /** In a process group (joinProcessGroup): every parameter and buffer from rank 0, on every rank. */
+  broadcastWeights(): Promise<void>;
   /** Changes both optimisers' learning rates (schedules). */
   setLearningRates(lrG: number, lrD: number): Promise<void>;
   save(file: string): Promise<void>;
@@ -74,6 +76,16 @@ interface Binding {
   blasThreads(): number;
   cudaAvailable(): boolean;
   torchVersion(): string;
+  /**
+   * Joins the data-parallel process group (c10d's TCPStore at masterAddr:masterPort, served by rank
+   * 0, or by the launcher with agentStorePrefix as torchrun's agent, and a Gloo process group);
+   * resolves once every rank has joined. Once per process: from then
+   * on every model's step and evaluation works on this rank's share of the batch and averages
+   * gradients and losses across ranks (native/dist.h).
+   */
+  joinProcessGroup(o: { rank: number; world: number; masterAddr: string; masterPort: number; timeoutMs: number; backend: string; agentStorePrefix?: string }): Promise<void>;
+  /** True on every rank when `flag` is true on any (a collective: every rank calls it). */
+  anyRank(flag: boolean): Promise<boolean>;
 }
 
 let binding: Binding | undefined;

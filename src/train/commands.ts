@@ -3,6 +3,36 @@ import type { Command } from 'commander';
 import { action, choiceList, intArg, numberArg } from '../cli-util';
 import { DEFAULTS, DEVICES, modelDefaults, RECIPES, recipeDefaults, type Recipe, validate, type TrainConfig } from '../config';
 import { DECONV_TYPES, GENERATOR_KINDS, MODEL_KINDS, NORM_TYPES } from '../model/describe';
+import { followLauncher, launch, withoutLaunchFlags } from './launch';
+import { DEFAULT_DIST_TIMEOUT, DEFAULT_MASTER_ADDR, DEFAULT_MASTER_PORT, readWorld, type DistFlags } from './world';
+
+type DistOptions = DistFlags & { nprocPerNode: number; nnodes: number; nodeRank: number };
+const DIST_KEYS = ['nprocPerNode', 'nnodes', 'nodeRank', 'masterAddr', 'masterPort', 'distTimeout', 'distBackend'] as const;
+
+/** Removes the data-parallel flags from the options (they are not recorded with the run). */
+function takeDistOptions(opts: Record<string, unknown>): DistOptions {
+  const dist = Object.fromEntries(DIST_KEYS.map((k) => [k, opts[k]])) as unknown as DistOptions;
+  for (const k of DIST_KEYS) delete opts[k];
+  return dist;
+}
+
+/** A stream that drops what it is given (the output of ranks other than 0). */
+function silent(): NodeJS.WriteStream {
+  return { isTTY: false, columns: 80, write: () => true } as unknown as NodeJS.WriteStream;
+}
+
+/** `--nproc-per-node` / `--nnodes`: this machine's processes of the run, each an `ssgan train` with torchrun's variables. */
+async function launchRanks(dist: DistOptions, cmd: Command): Promise<number> {
+  if (process.env.WORLD_SIZE !== undefined) throw new Error(`--nproc-per-node ${dist.nprocPerNode}: this process is already one of ${process.env.WORLD_SIZE} started by a launcher (WORLD_SIZE is set); drop --nproc-per-node`);
+  if (!(dist.nprocPerNode >= 1)) throw new Error(`--nproc-per-node ${dist.nprocPerNode}: must be a positive integer`);
+  if (!(dist.nnodes >= 1)) throw new Error(`--nnodes ${dist.nnodes}: must be a positive integer`);
+  if (!(dist.nodeRank >= 0 && dist.nodeRank < dist.nnodes)) throw new Error(`--node-rank ${dist.nodeRank}: must be in 0..${dist.nnodes - 1} (--nnodes ${dist.nnodes})`);
+  const world = readWorld({}, { ...dist, masterAddr: dist.masterAddr ?? process.env.MASTER_ADDR, masterPort: dist.masterPort ?? (process.env.MASTER_PORT ? Number(process.env.MASTER_PORT) : undefined) });
+  const args = withoutLaunchFlags(process.argv.slice(2));
+  // The machine's cores shared among its processes, unless --threads says otherwise.
+  if (cmd.getOptionValueSource('threads') !== 'cli') args.push('--threads', String(Math.max(1, Math.floor(DEFAULTS.threads / dist.nprocPerNode))));
+  return launch(args, { nprocPerNode: dist.nprocPerNode, nnodes: dist.nnodes, nodeRank: dist.nodeRank, masterAddr: world.masterAddr, masterPort: world.masterPort });
+}
 
 export function registerTrainCommands(program: Command): void {
   const d = DEFAULTS;
@@ -14,7 +44,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--data-dir <dir>', 'where datasets live', d.dataDir)
     .option('--split <kind>', 'official (recorded train/test split) or seed (80/20 seeded shuffle)', d.split)
     .option('--model <kind>', `architecture: ${choiceList(MODEL_KINDS)} (the paper models default to its batch size, n_z, learning rates, losses and --ema-decay 0.9999)`, d.model)
-    .option('--batch-size <n>', 'examples per batch', intArg('--batch-size'), d.batchSize)
+    .option('--batch-size <n>', 'examples per batch (per process in a data-parallel run: the global batch is processes x n)', intArg('--batch-size'), d.batchSize)
     .option('--n-z <n>', 'generator noise dimension', intArg('--n-z'), d.nZ)
     .option('--norm-type <type>', choiceList(NORM_TYPES), d.normType)
     .option('--deconv-type <type>', `generator upsampling: ${choiceList(DECONV_TYPES)}`, d.deconvType)
@@ -54,8 +84,26 @@ export function registerTrainCommands(program: Command): void {
     .option('--seed <n>', 'random seed (weights, noise, batch order)', intArg('--seed'), d.seed)
     .option('--threads <n>', 'libtorch intra-op threads', intArg('--threads'), d.threads)
     .option('--device <device>', choiceList(DEVICES), d.device)
+    .option('--nproc-per-node <n>', 'data-parallel training, as PyTorch\'s DistributedDataParallel: start n processes on this machine, each training on --batch-size examples of every global batch and averaging gradients after every backward pass (c10d, Gloo); batch-norm statistics are per process; rank 0 alone writes the train dir. torchrun (RANK, WORLD_SIZE, ...) and Slurm\'s srun (SLURM_PROCID, SLURM_NTASKS) start the processes without it', intArg('--nproc-per-node'), 1)
+    .option('--nnodes <n>', 'data-parallel training over n machines, each running --nproc-per-node processes', intArg('--nnodes'), 1)
+    .option('--node-rank <r>', 'this machine\'s index among --nnodes (0 serves the rendezvous)', intArg('--node-rank'), 0)
+    .option('--master-addr <host>', `address of rank 0's machine (default: MASTER_ADDR, else ${DEFAULT_MASTER_ADDR})`)
+    .option('--master-port <port>', `a free TCP port there for the rendezvous (default: MASTER_PORT, else ${DEFAULT_MASTER_PORT})`, intArg('--master-port'))
+    .option('--dist-timeout <seconds>', 'how long the processes wait for each other (rendezvous, and every gradient exchange) before failing', numberArg('--dist-timeout'), DEFAULT_DIST_TIMEOUT)
+    .option('--dist-backend <name>', 'c10d backend: gloo (nccl is refused: the addon exchanges gradients through Gloo)', 'gloo')
     .action(
-      action('train', async (opts: Partial<TrainConfig> & { scoreEveryCheckpoint?: true | number; recipe?: string }, cmd: Command) => {
+      action('train', async (opts: Partial<TrainConfig> & { scoreEveryCheckpoint?: true | number; recipe?: string } & Partial<DistOptions>, cmd: Command) => {
+        // Where the processes of a data-parallel run meet: not training settings, not recorded.
+        const dist = takeDistOptions(opts);
+        if (dist.nprocPerNode > 1 || dist.nnodes > 1) {
+          process.exitCode = await launchRanks(dist, cmd);
+          return;
+        }
+        followLauncher();
+        const world = readWorld(process.env, dist);
+        if (world.size > 1) await (await import('../native/addon')).native().joinProcessGroup({ rank: world.rank, world: world.size, masterAddr: world.masterAddr, masterPort: world.masterPort, timeoutMs: world.timeoutMs, backend: world.backend, agentStorePrefix: world.agentStorePrefix });
+        // Rank 0 speaks for the run; the other ranks print their errors only.
+        const out = world.rank === 0 ? process.stdout : silent();
         // Options given on the command line win over the recipe's and the chosen model's defaults, which win over ours.
         const typed: Partial<TrainConfig> & { scoreEveryCheckpoint?: unknown; recipe?: string } = Object.fromEntries(Object.entries(opts).filter(([k]) => cmd.getOptionValueSource(k) === 'cli'));
         // A recipe is a set of flags, recorded as the flags it sets.
@@ -71,15 +119,15 @@ export function registerTrainCommands(program: Command): void {
         const scoreN = opts.scoreEveryCheckpoint;
         delete opts.scoreEveryCheckpoint;
         delete given.scoreEveryCheckpoint;
-        const watch = scoreN === undefined ? undefined : (await import('../score/watch')).scoreWatch(scoreN === true ? 10_000 : scoreN, opts.threads ?? d.threads);
+        const watch = scoreN === undefined || world.rank !== 0 ? undefined : (await import('../score/watch')).scoreWatch(scoreN === true ? 10_000 : scoreN, opts.threads ?? d.threads);
         const { resume, train } = await import('./setup');
         let r;
         if (given.checkpoint !== undefined) {
           // The checkpoint's settings, with what was typed checked against them (setup.ts);
           // threads and device follow this machine.
-          r = await resume({ threads: d.threads, device: d.device, ...given, checkpoint: String(given.checkpoint) }, process.stdout, watch);
-        } else r = await train(validate({ ...DEFAULTS, ...opts, ...modelDefaults(opts.model ?? d.model), ...given }, new Set(Object.keys(given))), process.stdout, watch);
-        process.stdout.write(`${r.stopped ? 'Stopped' : 'Finished'} at step ${r.step}: ${r.checkpoint}\n`);
+          r = await resume({ threads: d.threads, device: d.device, ...given, checkpoint: String(given.checkpoint) }, out, watch, world);
+        } else r = await train(validate({ ...DEFAULTS, ...opts, ...modelDefaults(opts.model ?? d.model), ...given }, new Set(Object.keys(given))), out, watch, world);
+        out.write(`${r.stopped ? 'Stopped' : 'Finished'} at step ${r.step}: ${r.checkpoint}\n`);
       }),
     );
 }

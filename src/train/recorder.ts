@@ -11,7 +11,6 @@ import { imageGrid } from '../summary/grid';
 import { MetricsLog } from '../summary/metrics';
 import type { Progress } from '../summary/progress';
 import { pixelBytes } from '../util/pixels';
-import type { Sampler } from './sampler';
 import type { CheckpointFigures } from './trainer';
 
 /** Real/fake images in the TensorBoard image summaries. */
@@ -36,16 +35,16 @@ export class Recorder {
   readonly metrics: MetricsLog;
 
   constructor(trainDir: string, private readonly c: TrainConfig, private readonly data: Dataset, private readonly model: NativeModel,
-              private readonly progress: Progress, private readonly z: Float32Array) {
+              private readonly progress: Progress, private readonly z: Float32Array, private readonly processes = 1) {
     this.events = new EventWriter(trainDir);
     this.metrics = new MetricsLog(path.join(trainDir, 'metrics.jsonl'));
   }
 
-  /** After step `step` (1-based) with its merged losses, the real batch it read and its time. */
+  /** After step `step` (1-based) with its merged losses, the real batch it read (this process's share) and its time. */
   async afterStep(step: number, latest: Losses, real: Batch, secPerBatch: number): Promise<void> {
     const { c } = this;
     this.progress.update(step, { d_loss: latest.d_loss ?? NaN, g_loss: latest.g_loss ?? NaN, accuracy: latest.accuracy ?? NaN });
-    if (step % c.logStep === 0) this.progress.line(logLine('train', step, latest, secPerBatch, real.n));
+    if (step % c.logStep === 0) this.progress.line(logLine('train', step, latest, secPerBatch, real.n * this.processes));
     if (step % c.writeSummaryStep === 0) await this.summaries(step, latest, real, secPerBatch);
   }
 
@@ -61,13 +60,9 @@ export class Recorder {
     events.image('img/real', reals.png, reals.height, reals.width, data.c, step);
   }
 
-  /** Every --test-sample-step steps: losses and accuracy on one test batch (eval mode). */
-  async testBatch(step: number, test: Sampler): Promise<void> {
-    if (step % this.c.testSampleStep !== 0) return;
-    const t0 = process.hrtime.bigint();
-    const batch = test.next(this.data, this.c.batchSize);
-    const l = await this.model.evaluate(batch);
-    this.progress.line(logLine('val', step, l, Number(process.hrtime.bigint() - t0) / 1e9, batch.n));
+  /** Every --test-sample-step steps: the losses and accuracy of one test batch (eval mode), `n` examples per process. */
+  testBatch(step: number, l: Losses, n: number, seconds: number): void {
+    this.progress.line(logLine('val', step, l, seconds, n * this.processes));
     for (const [k, v] of Object.entries(l)) this.events.scalar(tag('test', k), v as number, step);
     this.metrics.write({ step, split: 'test', ...l });
   }

@@ -8,7 +8,7 @@ import type { Dataset } from '../data/dataset';
 import { writeFileAtomic } from '../util/atomic';
 import { deriveSeed } from '../util/random';
 import { readLabeledIds, selectLabeled, splitLabels } from './labels';
-import { Sampler, type SamplerState } from './sampler';
+import { Sampler, type SamplerState, type Shard } from './sampler';
 
 export interface Streams {
   labeled: Sampler;
@@ -18,7 +18,8 @@ export interface Streams {
   labeledIndices?: Int32Array;
 }
 
-export function openStreams(c: TrainConfig, data: Dataset, saved?: { sampler: Record<string, SamplerState>; labeled?: number[] }): Streams {
+/** The run's streams; in a data-parallel run, this rank's share of each (sampler.ts). */
+export function openStreams(c: TrainConfig, data: Dataset, saved?: { sampler: Record<string, SamplerState>; labeled?: number[] }, shard?: Shard): Streams {
   const labeledIndices = saved?.labeled
     ? Int32Array.from(saved.labeled)
     : c.labeledIds !== undefined
@@ -29,9 +30,9 @@ export function openStreams(c: TrainConfig, data: Dataset, saved?: { sampler: Re
   const pools = labeledIndices ? splitLabels(data.train, labeledIndices, c.unlabeled) : { labeled: data.train, unlabeled: data.train };
   const needUnlabeled = labeledIndices !== undefined || c.loss === 'improved-gan';
   return {
-    labeled: new Sampler(pools.labeled, deriveSeed(c.seed, 1), saved?.sampler.labeled),
-    unlabeled: needUnlabeled ? new Sampler(pools.unlabeled, deriveSeed(c.seed, 3), saved?.sampler.unlabeled) : null,
-    test: new Sampler(data.test.length ? data.test : data.train, deriveSeed(c.seed, 2), saved?.sampler.test),
+    labeled: new Sampler(pools.labeled, deriveSeed(c.seed, 1), saved?.sampler.labeled, shard),
+    unlabeled: needUnlabeled ? new Sampler(pools.unlabeled, deriveSeed(c.seed, 3), saved?.sampler.unlabeled, shard) : null,
+    test: new Sampler(data.test.length ? data.test : data.train, deriveSeed(c.seed, 2), saved?.sampler.test, shard),
     labeledIndices,
   };
 }
@@ -42,7 +43,7 @@ export function snapshot(s: Streams): Record<string, SamplerState> {
   return out;
 }
 
-/** Steps per epoch: one pass over the stream that drives the run (unlabeled when there is one). */
+/** Steps per epoch: one pass over the stream that drives the run (unlabeled when there is one); the global batch. */
 export function stepsPerEpoch(s: Streams, batchSize: number): number {
   return Math.max(1, Math.floor((s.unlabeled ?? s.labeled).poolSize / batchSize));
 }
