@@ -27,7 +27,7 @@ export const ADAM_EPSILONS: readonly AdamEpsilon[] = ['pytorch', 'official'];
  * The seed model's training recipe: ssgan's (a DCGAN-style generator, the non-saturating generator
  * loss, no reconstruction loss: varied samples within 5,000 steps) or the seed project's exact one
  * (its generator, its log-sigmoid generator loss, the annealed reconstruction loss), whose samples
- * collapse to one shape for tens of thousands of steps (results/generator/README.md).
+ * collapse to one shape for thousands of steps (results/generator/README.md).
  */
 export type Recipe = 'ssgan' | 'seed';
 export const RECIPES: readonly Recipe[] = ['ssgan', 'seed'];

@@ -48,7 +48,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--n-z <n>', 'generator noise dimension', intArg('--n-z'), d.nZ)
     .option('--norm-type <type>', choiceList(NORM_TYPES), d.normType)
     .option('--deconv-type <type>', `generator upsampling: ${choiceList(DECONV_TYPES)}`, d.deconvType)
-    .option('--recipe <name>', `the seed model's recipe: ssgan (a DCGAN-style generator, --g-loss non-saturating, no reconstruction loss: varied samples within 5,000 steps) or seed (the seed project's exact recipe: --generator seed --g-loss seed --recon-weight 10, whose samples collapse to one shape for tens of thousands of steps); flags typed beside it win`, 'ssgan')
+    .option('--recipe <name>', `the seed model's recipe: ssgan (a DCGAN-style generator, --g-loss non-saturating, no reconstruction loss: varied samples within 5,000 steps) or seed (the seed project's exact recipe: --generator seed --g-loss seed --recon-weight 10, whose samples collapse to one shape for thousands of steps); flags typed beside it win`, 'ssgan')
     .option('--generator <kind>', `the seed model's generator: ${choiceList(GENERATOR_KINDS)} (seed: from a 1 x 1 map, as the seed project; dcgan: from a dense layer to an H/4 x W/4 map)`, d.generator)
     .option('--loss <kind>', 'seed (K+1-way softmax with smoothing) or improved-gan', d.loss)
     .option('--g-loss <kind>', 'generator loss: seed (log sigmoid of the fake-class logit, as the seed), feature-matching (match the mean of the discriminator\'s features on real images) or non-saturating (-log D(G(z)) on the K+1 softmax)', d.gLoss)
