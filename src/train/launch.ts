@@ -41,6 +41,9 @@ export function withoutLaunchFlags(args: string[]): string[] {
   return out;
 }
 
+/** How long the other ranks get to end after one failed, before they are killed. */
+const KILL_AFTER_MS = 5000;
+
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   return signal ? `was killed by ${signal}` : `exited with code ${code}`;
 }
@@ -92,6 +95,9 @@ export function launch(args: string[], p: LaunchPlan, out: NodeJS.WritableStream
           const others = children.some((o) => o.running);
           err.write(`ssgan train: rank ${c.rank} ${describeExit(code, signal)}${others ? '; stopping the other ranks' : ''}\n`);
           signalAll('SIGTERM');
+          signalAll('SIGCONT'); // a stopped rank ends too
+          // A rank that does not end (stuck in libtorch) is killed.
+          setTimeout(() => signalAll('SIGKILL'), KILL_AFTER_MS).unref();
         }
         if (--left === 0) {
           process.off('SIGINT', onSigint);

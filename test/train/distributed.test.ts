@@ -81,9 +81,13 @@ for (const [name, flags] of EQUIVALENT) {
     const tag = flags.join('').replace(/-/g, '');
     const one = path.join(work, `one-${tag}`), two = path.join(work, `two-${tag}`);
     const common = [...SMALL, ...flags, '--max-training-steps', '20', '--output-save-step', '20'];
-    const [a, b] = await Promise.all([
+    // With --norm-type none, also the same seed with a batch of 16 in one process: it trains
+    // differently, so the comparison can tell.
+    const half = name.includes('none') ? path.join(work, 'half') : undefined;
+    const [a, b, c] = await Promise.all([
       ssgan(['train', ...common, '--batch-size', '32', '--train-dir', one]),
       twoRanks([...common, '--batch-size', '16', '--train-dir', two]),
+      half ? ssgan(['train', ...common, '--batch-size', '16', '--train-dir', half]) : undefined,
     ]);
     ok(a, 'one process');
     ok(b, 'two processes');
@@ -92,10 +96,8 @@ for (const [name, flags] of EQUIVALENT) {
     const [la, lb] = [await exportedLogits(one), await exportedLogits(two)];
     const diff = maxDiff(la, lb);
     assert.ok(diff < 1e-4, `max |logit difference| ${diff}`);
-    // The same seed with a batch of 16 in one process trains differently: the test can tell.
-    if (name.includes('none')) {
-      const half = path.join(work, 'half');
-      ok(await ssgan(['train', ...common, '--batch-size', '16', '--train-dir', half]), 'one process, batch 16');
+    if (half) {
+      ok(c!, 'one process, batch 16');
       assert.ok(maxDiff(la, await exportedLogits(half)) > 1e-3);
     }
     // Training moved the weights: the runs agree on something learned, not on the initialisation.
@@ -154,6 +156,26 @@ test('--nnodes 2: one launcher per machine (here both on loopback), rank 0\'s ma
   assert.deepEqual(listCheckpoints(dir), ['model-4']);
 });
 
+/** `ssgan train ...args` with extra environment variables. */
+function ssganWithEnv(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [BIN, 'train', ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (e, stdout, stderr) =>
+      e && e.code === undefined ? reject(e) : resolve({ code: e ? Number(e.code) : 0, signal: null, stdout, stderr }));
+  });
+}
+
+test('Slurm\'s variables (srun) make two processes one run', async () => {
+  const dir = path.join(work, 'slurm');
+  const port = String(await freePort());
+  const args = [...SMALL, '--batch-size', '8', '--max-training-steps', '4', '--output-save-step', '4', '--train-dir', dir];
+  const [r0, r1] = await Promise.all([0, 1].map((rank) => ssganWithEnv(args, { SLURM_PROCID: String(rank), SLURM_NTASKS: '2', SLURM_LOCALID: String(rank), MASTER_PORT: port })));
+  ok(r0, 'SLURM_PROCID=0');
+  ok(r1, 'SLURM_PROCID=1');
+  assert.match(r0.stdout, /global batch 16 \(2 processes x 8\)[\s\S]*Finished at step 4/);
+  assert.equal(r1.stdout, '', 'rank 1 prints nothing');
+  assert.deepEqual(listCheckpoints(dir), ['model-4']);
+});
+
 test('--dist-backend nccl is refused in one line', async () => {
   const r = await ssgan(['train', '--nproc-per-node', '2', '--master-port', String(await freePort()), '--dist-backend', 'nccl', ...SMALL, '--max-training-steps', '1', '--train-dir', path.join(work, 'nccl')]);
   assert.notEqual(r.code, 0);
@@ -208,6 +230,19 @@ test('a killed rank ends the run within --dist-timeout, naming the rank', async 
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /^ssgan train: rank 1 was killed by SIGKILL; stopping the other ranks$/m);
   assert.ok(!alive(pids[0]), 'rank 0 was left running');
+});
+
+test('a rank that stops answering fails the others after --dist-timeout', async () => {
+  const { run, pids } = await longRun(['--dist-timeout', '3', '--train-dir', path.join(work, 'stopped')]);
+  const t0 = Date.now();
+  process.kill(pids[1], 'SIGSTOP');
+  const r = await run.done;
+  const took = Date.now() - t0;
+  assert.ok(took >= 2_500 && took < 15_000, `took ${took} ms`);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /^ssgan train: rank 0: the \S+ \S+ with the other ranks failed \(.*\): another rank stopped, or did not answer within --dist-timeout$/m);
+  assert.match(r.stderr, /^ssgan train: rank 0 exited with code 1; stopping the other ranks$/m);
+  assert.ok(!alive(pids[1]), 'the stopped rank was left behind');
 });
 
 test('Ctrl-C stops every rank at the same step, and rank 0 saves a checkpoint there', async () => {
