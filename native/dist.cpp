@@ -5,6 +5,7 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace ssgan::dist {
@@ -69,10 +70,13 @@ void join(const GroupOptions& o) {
       g->store = c10::make_intrusive<c10d::PrefixStore>(o.agentStorePrefix, c10::make_intrusive<c10d::TCPStore>(o.masterAddr, so));
     }
     auto opts = c10d::ProcessGroupGloo::Options::create(o.timeout);
-    // Loopback for a single-machine group (the hostname may not resolve), else this host's address.
+    // GLOO_SOCKET_IFNAME names the network interface, as in PyTorch; else loopback for a
+    // single-machine group (the hostname may not resolve), else this host's address.
+    const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");
     const bool local = o.masterAddr == "127.0.0.1" || o.masterAddr == "localhost";
-    opts->devices.push_back(local ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
-                                  : c10d::ProcessGroupGloo::createDefaultDevice());
+    opts->devices.push_back(ifname && *ifname ? c10d::ProcessGroupGloo::createDeviceForInterface(ifname)
+                            : local           ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
+                                              : c10d::ProcessGroupGloo::createDefaultDevice());
     g->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(g->store, o.rank, o.world, opts);
   } catch (const std::exception& e) {
     throw std::runtime_error("rank " + std::to_string(o.rank) + " of " + std::to_string(o.world) + ": cannot join the process group at " +

@@ -164,11 +164,11 @@ function ssganWithEnv(args: string[], env: Record<string, string>): Promise<Run>
   });
 }
 
-test('Slurm\'s variables (srun) make two processes one run', async () => {
+test('Slurm\'s variables (srun) make two processes one run (GLOO_SOCKET_IFNAME names the interface)', async () => {
   const dir = path.join(work, 'slurm');
   const port = String(await freePort());
   const args = [...SMALL, '--batch-size', '8', '--max-training-steps', '4', '--output-save-step', '4', '--train-dir', dir];
-  const [r0, r1] = await Promise.all([0, 1].map((rank) => ssganWithEnv(args, { SLURM_PROCID: String(rank), SLURM_NTASKS: '2', SLURM_LOCALID: String(rank), MASTER_PORT: port })));
+  const [r0, r1] = await Promise.all([0, 1].map((rank) => ssganWithEnv(args, { SLURM_PROCID: String(rank), SLURM_NTASKS: '2', SLURM_LOCALID: String(rank), MASTER_PORT: port, GLOO_SOCKET_IFNAME: 'lo' })));
   ok(r0, 'SLURM_PROCID=0');
   ok(r1, 'SLURM_PROCID=1');
   assert.match(r0.stdout, /global batch 16 \(2 processes x 8\)[\s\S]*Finished at step 4/);
