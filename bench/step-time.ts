@@ -6,14 +6,14 @@
 import { describeModel } from '../src/model/describe';
 import { createModel, native } from '../src/native/addon';
 import { nativeOptions } from '../src/native/build';
-import { DEFAULTS } from '../src/config';
+import { DEFAULTS, recipeDefaults } from '../src/config';
 
 async function main(): Promise<void> {
   const [h, c, bs, steps, threads] = process.argv.slice(2).map(Number);
   native().setThreads(threads);
   const k = 10;
-  const desc = describeModel({ model: 'seed', h, w: h, c, k, nz: 128, normType: 'batch', deconvType: 'bilinear', loss: 'seed' });
-  const m = createModel(desc, nativeOptions({ ...DEFAULTS, seed: 0 }, 'cpu'));
+  const desc = describeModel({ model: 'seed', h, w: h, c, k, nz: 128, normType: 'batch', deconvType: 'bilinear', loss: 'seed', generator: 'seed' });
+  const m = createModel(desc, nativeOptions({ ...DEFAULTS, ...recipeDefaults('seed'), seed: 0 }, 'cpu'));
   const batch = { images: Uint8Array.from({ length: bs * h * h * c }, (_, i) => (i * 2654435761) >>> 24), labels: Int32Array.from({ length: bs }, (_, i) => i % k), n: bs };
   // The seed recipe: even steps update D on the labeled batch, odd steps G (with the reconstruction term).
   const step = (s: number) => m.step(s, s % 2 ? { generatorReal: batch } : { labeled: batch });
