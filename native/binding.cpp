@@ -124,24 +124,10 @@ Napi::Value BlasThreads(const Napi::CallbackInfo& info) { return Napi::Number::N
 Napi::Value CudaAvailable(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), torch::cuda::is_available()); }
 Napi::Value TorchVersion(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), TORCH_VERSION); }
 
-// joinProcessGroup({rank, world, masterAddr, masterPort, timeoutMs, backend, agentStorePrefix?}): Promise, settled
-// once every rank has joined (or the timeout passed).
+// joinProcessGroup(options): Promise, settled once every rank has joined (or the timeout passed).
 Napi::Value JoinProcessGroup(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    auto o = info[0].As<Napi::Object>();
-    auto num = [&](const char* key) {
-      auto v = o.Get(key);
-      if (!v.IsNumber()) throw std::runtime_error(std::string("joinProcessGroup: '") + key + "' must be a number");
-      return v.As<Napi::Number>().Int64Value();
-    };
-    dist::GroupOptions g;
-    g.rank = static_cast<int>(num("rank"));
-    g.world = static_cast<int>(num("world"));
-    g.masterPort = static_cast<int>(num("masterPort"));
-    g.timeout = std::chrono::milliseconds(num("timeoutMs"));
-    g.masterAddr = o.Get("masterAddr").ToString().Utf8Value();
-    g.backend = o.Get("backend").ToString().Utf8Value();
-    if (o.Get("agentStorePrefix").IsString()) g.agentStorePrefix = o.Get("agentStorePrefix").As<Napi::String>().Utf8Value();
+    auto g = toGroupOptions(info[0]);
     return runAsync<bool>(info.Env(), [g] { dist::join(g); return true; }, undefinedOf);
   });
 }

@@ -179,6 +179,19 @@ TrainOptions toOptions(const Napi::Value& options) {
   return t;
 }
 
+dist::GroupOptions toGroupOptions(const Napi::Value& options) {
+  Reader r(options, "process group");
+  dist::GroupOptions g;
+  g.rank = static_cast<int>(r.integer("rank"));
+  g.world = static_cast<int>(r.integer("world"));
+  g.masterAddr = r.text("masterAddr");
+  g.masterPort = static_cast<int>(r.integer("masterPort"));
+  g.timeout = std::chrono::milliseconds(r.integer("timeoutMs"));
+  g.backend = r.choice<dist::Backend>("backend", {{"gloo", dist::Backend::Gloo}, {"nccl", dist::Backend::Nccl}});
+  g.agentStorePrefix = r.text("agentStorePrefix");
+  return g;
+}
+
 torch::Tensor toTensor(const Napi::Value& v, const std::vector<int64_t>& shape, const std::string& what) {
   if (!v.IsTypedArray()) throw std::runtime_error(what + " must be a typed array");
   auto ta = v.As<Napi::TypedArray>();

@@ -4,6 +4,7 @@
 #pragma once
 #include <napi.h>
 #include <torch/torch.h>
+#include "dist.h"
 #include "spec.h"
 #include "trainer.h"
 
@@ -11,6 +12,8 @@ namespace ssgan {
 
 ModelSpec toSpec(const Napi::Value& description);
 TrainOptions toOptions(const Napi::Value& options);
+// {rank, world, masterAddr, masterPort, timeoutMs, backend, agentStorePrefix ('' for none)}.
+dist::GroupOptions toGroupOptions(const Napi::Value& options);
 
 // A copy of a Uint8Array, Int32Array or Float32Array as a tensor of `shape` (checked against its length).
 torch::Tensor toTensor(const Napi::Value& v, const std::vector<int64_t>& shape, const std::string& what);

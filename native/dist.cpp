@@ -47,11 +47,10 @@ void join(const GroupOptions& o) {
   if (o.world < 1 || o.rank < 0 || o.rank >= o.world)
     throw std::runtime_error("rank " + std::to_string(o.rank) + " is not in a world of " + std::to_string(o.world));
 #ifdef USE_C10D_NCCL
-  if (o.backend == "nccl") throw std::runtime_error("--dist-backend nccl: this addon averages gradients with Gloo only; use --dist-backend gloo");
+  if (o.backend == Backend::Nccl) throw std::runtime_error("--dist-backend nccl: this addon averages gradients with Gloo only; use --dist-backend gloo");
 #else
-  if (o.backend == "nccl") throw std::runtime_error("--dist-backend nccl: this libtorch has no NCCL (a CPU build); use --dist-backend gloo");
+  if (o.backend == Backend::Nccl) throw std::runtime_error("--dist-backend nccl: this libtorch has no NCCL (a CPU build); use --dist-backend gloo");
 #endif
-  if (o.backend != "gloo") throw std::runtime_error("--dist-backend " + o.backend + ": must be gloo or nccl");
   auto g = std::make_unique<Group>();
   g->rank = o.rank;
   g->world = o.world;

@@ -12,12 +12,15 @@
 
 namespace ssgan::dist {
 
+enum class Backend { Gloo, Nccl };
+
+// Read from JavaScript by toGroupOptions (convert.h); src/train/world.ts owns the defaults.
 struct GroupOptions {
   int rank = 0, world = 1;
-  std::string masterAddr = "127.0.0.1";
-  int masterPort = 29500;
-  std::chrono::milliseconds timeout{300000};  // rendezvous and every collective operation
-  std::string backend = "gloo";
+  std::string masterAddr;
+  int masterPort = 0;
+  std::chrono::milliseconds timeout{0};  // rendezvous and every collective operation
+  Backend backend = Backend::Gloo;
   // Empty: rank 0 serves the TCPStore. Else a launcher serves it (torchrun's agent store) and every
   // rank is a client, keeping its keys under this prefix.
   std::string agentStorePrefix;

@@ -140,8 +140,8 @@ export const DEFAULTS: TrainConfig = {
 };
 
 /** The settings a recipe changes from ssgan's defaults (the seed model only). */
-export function recipeDefaults(recipe: Recipe): Partial<TrainConfig> {
-  return recipe === 'seed' ? { generator: 'seed', gLoss: 'seed', reconWeight: 10 } : {};
+export function recipeDefaults(recipe: string): Partial<TrainConfig> {
+  return oneOf('--recipe', recipe, RECIPES) === 'seed' ? { generator: 'seed', gLoss: 'seed', reconWeight: 10 } : {};
 }
 
 /** The paper's settings for its own architectures, used where the command line does not say. */

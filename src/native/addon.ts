@@ -78,12 +78,12 @@ interface Binding {
   torchVersion(): string;
   /**
    * Joins the data-parallel process group (c10d's TCPStore at masterAddr:masterPort, served by rank
-   * 0, or by the launcher with agentStorePrefix as torchrun's agent, and a Gloo process group);
+   * 0, or, with a non-empty agentStorePrefix, by torchrun's agent; and a Gloo process group);
    * resolves once every rank has joined. Once per process: from then
    * on every model's step and evaluation works on this rank's share of the batch and averages
    * gradients and losses across ranks (native/dist.h).
    */
-  joinProcessGroup(o: { rank: number; world: number; masterAddr: string; masterPort: number; timeoutMs: number; backend: string; agentStorePrefix?: string }): Promise<void>;
+  joinProcessGroup(o: { rank: number; world: number; masterAddr: string; masterPort: number; timeoutMs: number; backend: string; agentStorePrefix: string }): Promise<void>;
   /** True on every rank when `flag` is true on any (a collective: every rank calls it). */
   anyRank(flag: boolean): Promise<boolean>;
 }
