@@ -15,6 +15,8 @@
  *   curves FILE|DIR... few-label learning curves side by side (train dirs or results/cpu/*.jsonl)
  *   score [CKPT]       ssgan score on 10,000 MNIST samples, cold and warm, with the judge and the real-data floor
  *   checkpoint         what checkpoint integrity costs: SHA-256 on save and on load, MNIST seed model
+ *   dist [STEPS] [ROUNDS]
+ *                      data-parallel step: 1 process x all cores against 1 process per core (Gloo), same global batch
  *   startup [CKPT] [ROUNDS]
  *                      ssgan --help, ssgan sample --n 64 and ssgan eval on MNIST end to end, median and range
  * With no NAME: speed, memory, load, eval.
@@ -24,6 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { figure, median, PYTHON, requireFile, ROOT, run, SHARED, ssgan } from './common';
 import { curves } from './curves';
+import { distBench } from './dist';
 import { scoreBench } from './score';
 import { startupBench } from './startup';
 
@@ -156,6 +159,7 @@ function main(): void {
     curves: () => curves([a, b, c, d, ...rest].filter((x) => x !== undefined)),
     score: () => scoreBench(ensureMnist, a),
     startup: () => startupBench(ensureMnist, a, b === undefined ? undefined : Number(b)),
+    dist: () => void distBench(Number(a ?? 20), Number(b ?? 3)),
     checkpoint: () => void process.stdout.write(run(process.execPath, [path.join(__dirname, 'checkpoint.js')], { quiet: true }).stdout),
   };
   const names = name ? [name] : ['speed', 'memory', 'load', 'eval'];

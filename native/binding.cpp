@@ -136,6 +136,8 @@ Napi::Value AnyRank(const Napi::CallbackInfo& info) {
   bool flag = info[0].ToBoolean();
   return runAsync<bool>(info.Env(), [flag] { return dist::any(flag); }, [](Napi::Env env, bool& r) -> Napi::Value { return Napi::Boolean::New(env, r); });
 }
+// gradientAveragingSeconds(): wall seconds this process has spent averaging gradients across ranks.
+Napi::Value GradientAveragingSeconds(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), dist::gradientAveragingSeconds()); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // A training step allocates and frees the same large activation buffers every time. glibc would
@@ -150,6 +152,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("torchVersion", Napi::Function::New(env, TorchVersion));
   exports.Set("joinProcessGroup", Napi::Function::New(env, JoinProcessGroup));
   exports.Set("anyRank", Napi::Function::New(env, AnyRank));
+  exports.Set("gradientAveragingSeconds", Napi::Function::New(env, GradientAveragingSeconds));
   return exports;
 }
 

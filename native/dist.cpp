@@ -21,6 +21,8 @@ struct Group {
 };
 // Never destroyed: the process group's threads must outlive every other object at exit.
 Group* group = nullptr;
+// Wall time spent averaging gradients (flatten, allreduce, unflatten), for benchmarks.
+double gradientSeconds = 0;
 
 std::string what(const std::exception& e) {
   if (auto* te = dynamic_cast<const c10::Error*>(&e)) return te->what_without_backtrace();
@@ -102,6 +104,7 @@ void broadcastFromRoot(const std::vector<torch::Tensor>& tensors) {
 void averageGradients(const std::vector<torch::Tensor>& params) {
   if (!active()) return;
   torch::NoGradGuard noGrad;
+  const auto start = std::chrono::steady_clock::now();
   std::vector<torch::Tensor> grads;
   for (const auto& p : params)
     if (p.grad().defined()) grads.push_back(p.grad());
@@ -124,7 +127,10 @@ void averageGradients(const std::vector<torch::Tensor>& params) {
       offset += g.numel();
     }
   }
+  gradientSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
+
+double gradientAveragingSeconds() { return gradientSeconds; }
 
 std::vector<double> average(const std::vector<double>& values) {
   if (!active() || values.empty()) return values;

@@ -38,6 +38,8 @@ void broadcastFromRoot(const std::vector<torch::Tensor>& tensors);
 // Averages the defined gradients of `params` across ranks, in flattened buckets: flatten, allreduce
 // (sum), divide by the world size, unflatten.
 void averageGradients(const std::vector<torch::Tensor>& params);
+// Wall seconds this process has spent in averageGradients.
+double gradientAveragingSeconds();
 // The mean of each value across ranks (every rank passes as many).
 std::vector<double> average(const std::vector<double>& values);
 // True on every rank when `flag` is true on any.

@@ -86,6 +86,8 @@ interface Binding {
   joinProcessGroup(o: { rank: number; world: number; masterAddr: string; masterPort: number; timeoutMs: number; backend: string; agentStorePrefix: string }): Promise<void>;
   /** True on every rank when `flag` is true on any (a collective: every rank calls it). */
   anyRank(flag: boolean): Promise<boolean>;
+  /** Wall seconds this process has spent averaging gradients across ranks (benchmarks). */
+  gradientAveragingSeconds(): number;
 }
 
 let binding: Binding | undefined;
