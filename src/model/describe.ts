@@ -26,7 +26,7 @@ export interface ModelConfig {
   loss: LossKind;
   /** The seed model's generator; unset (models described before it existed): seed. */
   generator?: GeneratorKind;
-  /** paper-mnist only: the official code's weight-norm parametrisation (src/model/paper.ts). */
+  /** The paper models: the official code's weight-norm parametrisation (src/model/paper.ts); unset: false. */
   officialInit?: boolean;
 }
 

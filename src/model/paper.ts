@@ -1,9 +1,11 @@
 /**
  * The architectures of the Improved-GAN paper's official code (Salimans et al. 2016):
  * `paper-mnist` (weight-normalised MLPs with Gaussian noise) and `paper-cifar` / `paper-svhn`
- * (weight-normalised convnet with dropout; transposed-conv generator). The paper fed pixels in
- * [0, 1]; ssgan's images are in [-1, 1], so the discriminator starts and the MNIST generator ends
- * with an affine map between the two ranges.
+ * (weight-normalised convnet with dropout; transposed-conv generator). The official MNIST code fed
+ * pixels in [0, 1]; ssgan's images are in [-1, 1], so the MNIST discriminator starts and its
+ * generator ends with an affine map between the two ranges. The official CIFAR-10 and SVHN code fed
+ * [-1, 1] as ssgan does: the conv models map to [0, 1] only without `officialInit` (as they were
+ * first built).
  */
 import { LRELU, norm, RELU, TANH, type Deconv, type Layer } from './layers';
 import type { ModelConfig } from './describe';
@@ -54,15 +56,36 @@ export function paperMnist(cfg: ModelConfig): Networks {
   return { discriminator: d, generator: g, featureLayer };
 }
 
-/** `paper-cifar` (96/192 channels) and `paper-svhn` (64/128). */
+/** The official CIFAR-10 / SVHN code's weight-norm directions: lasagne.init.Normal(0.05). */
+const CONV_INIT_STD = 0.05;
+
+/**
+ * `paper-cifar` (96/192 channels, train_cifar_feature_matching.py) and `paper-svhn` (64/128,
+ * train_svhn_feature_matching.py): the same network at two widths.
+ *
+ * `officialInit`: as the official code built them (nn.weight_norm and nn.batch_norm): directions
+ * N(0, 0.05) with unit gains and zero biases; the data init brings the hidden layers to unit
+ * pre-activation scale and their gains stay there (weight_norm's default train_g=False); the
+ * discriminator's and the generator's output layers train their gains and start at scale 0.1
+ * (train_g=True, init_stdv=0.1); the generator's batch norms learn a shift and no scale (g=None);
+ * pixels enter in [-1, 1]. The generator's dense and hidden transposed convs keep PyTorch's
+ * default init (the official N(0, 0.05) is only expressed for weight-normalised layers here).
+ * Without it, PyTorch's default init with trainable gains, batch norms with scale and shift, the
+ * output layers at init scale 0.1 (with --data-init) and pixels mapped to [0, 1].
+ */
 export function paperConv(cfg: ModelConfig, narrow: boolean): Networks {
+  const official = cfg.officialInit === true;
   const [c1, c2] = narrow ? [64, 128] : [96, 192];
+  const hidden = official ? { initStd: CONV_INIT_STD, trainGain: false } : {};
+  const out = { initScale: OUTPUT_INIT_SCALE, ...(official ? { initStd: CONV_INIT_STD } : {}) };
+  // The official generator's batch norms: a learned shift, no scale; else scale and shift.
+  const gNorm = (name: string, ch: number) => (official ? { ...norm(name, 'batch', ch, false), shift: true } : norm(name, 'batch', ch, true));
   const conv = (name: string, inC: number, outC: number, k: number, stride: number, pad: number): Layer[] => [
-    { op: 'conv', name, inC, outC, k, stride, pad, weightNorm: true },
+    { op: 'conv', name, inC, outC, k, stride, pad, weightNorm: true, ...hidden },
     LRELU,
   ];
   const d: Layer[] = [
-    { op: 'affine', mul: 0.5, add: 0.5 },
+    ...(official ? [] : [{ op: 'affine', mul: 0.5, add: 0.5 } as Layer]),
     { op: 'dropout', p: 0.2 },
     ...conv('conv1', cfg.c, c1, 3, 1, 1),
     ...conv('conv2', c1, c1, 3, 1, 1),
@@ -78,23 +101,23 @@ export function paperConv(cfg: ModelConfig, narrow: boolean): Networks {
     { op: 'meanHW' },
   ];
   const featureLayer = d.length - 1; // globally pooled features
-  d.push({ op: 'dense', name: 'fc_logits', inC: c2, outC: cfg.k, weightNorm: true, initScale: OUTPUT_INIT_SCALE }, { op: 'zeroLogit' });
+  d.push({ op: 'dense', name: 'fc_logits', inC: c2, outC: cfg.k, weightNorm: true, ...out }, { op: 'zeroLogit' });
 
   // 4x4x512 for 32x32 images; other sizes start at ceil(H/8) x ceil(W/8) and are resized at the end.
   const h0 = Math.ceil(cfg.h / 8), w0 = Math.ceil(cfg.w / 8);
   const deconv = (name: string, inC: number, outC: number): Deconv => ({ op: 'deconv', name, inC, outC, k: 5, stride: 2, pad: 2, outPad: 1 });
   const g: Layer[] = [
     { op: 'dense', name: 'fc', inC: cfg.nz, outC: 512 * h0 * w0 },
-    norm('norm0', 'batch', 512 * h0 * w0, true),
+    gNorm('norm0', 512 * h0 * w0),
     RELU,
     { op: 'reshape', shape: [512, h0, w0] },
     deconv('deconv1', 512, 256),
-    norm('norm1', 'batch', 256, true),
+    gNorm('norm1', 256),
     RELU,
     deconv('deconv2', 256, 128),
-    norm('norm2', 'batch', 128, true),
+    gNorm('norm2', 128),
     RELU,
-    { ...deconv('deconv3', 128, cfg.c), weightNorm: true, initScale: OUTPUT_INIT_SCALE },
+    { ...deconv('deconv3', 128, cfg.c), weightNorm: true, ...out },
     TANH,
   ];
   if (h0 * 8 !== cfg.h || w0 * 8 !== cfg.w) g.push({ op: 'resizeTo', mode: 'bilinear', h: cfg.h, w: cfg.w });

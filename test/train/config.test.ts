@@ -43,9 +43,10 @@ test('validate: the few-label flags', () => {
   assert.throws(() => validate({ ...base, numLabeled: 100, labeledIds: 'ids.json' }), /^Error: --labeled-ids ids.json: the file says which examples are labeled, so drop --num-labeled 100$/);
 });
 
-test('validate: --official-init is paper-mnist\'s and needs --data-init', () => {
+test('validate: --official-init is the paper models\' and needs --data-init', () => {
   const base: TrainConfig = { ...DEFAULTS, threads: 1, model: 'paper-mnist', loss: 'improved-gan', officialInit: true };
-  assert.throws(() => validate({ ...base, model: 'paper-cifar' }), /^Error: --official-init: the official code's parametrisation is built for --model paper-mnist only, not paper-cifar$/);
+  assert.throws(() => validate({ ...base, model: 'seed', loss: 'seed' }), /^Error: --official-init: the official code's parametrisation is built for the paper models \(paper-mnist, paper-cifar, paper-svhn\), not --model seed$/);
+  for (const model of ['paper-cifar', 'paper-svhn'] as const) assert.equal(validate({ ...base, model }).officialInit, true);
   assert.throws(() => validate({ ...base, dataInit: false }), /^Error: --official-init fixes the hidden gains where the data-dependent init puts them: drop --no-data-init, or add --no-official-init$/);
   assert.equal(validate({ ...base, dataInit: true }).officialInit, true);
 });
