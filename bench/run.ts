@@ -15,6 +15,7 @@
  *   curves FILE|DIR... few-label learning curves side by side (train dirs or results/cpu/*.jsonl)
  *   score [CKPT]       ssgan score on 10,000 MNIST samples, cold and warm, with the judge and the real-data floor
  *   checkpoint         what checkpoint integrity costs: SHA-256 on save and on load, MNIST seed model
+ *   coldload [ROUNDS]  first load of a seed-written MNIST file (h5py layout, 70,000 groups) vs h5py reading it
  *   dist [STEPS] [ROUNDS]
  *                      data-parallel step: 1 process x all cores against 1 process per core (Gloo), same global batch
  *   startup [CKPT] [ROUNDS]
@@ -26,6 +27,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { figure, median, PYTHON, requireFile, ROOT, run, SHARED, ssgan } from './common';
 import { curves } from './curves';
+import { coldLoadBench } from './coldload';
 import { distBench } from './dist';
 import { scoreBench } from './score';
 import { startupBench } from './startup';
@@ -159,6 +161,7 @@ function main(): void {
     curves: () => curves([a, b, c, d, ...rest].filter((x) => x !== undefined)),
     score: () => scoreBench(ensureMnist, a),
     startup: () => startupBench(ensureMnist, a, b === undefined ? undefined : Number(b)),
+    coldload: () => coldLoadBench(Number(a ?? 3)),
     dist: () => void distBench(Number(a ?? 20), Number(b ?? 3)),
     checkpoint: () => void process.stdout.write(run(process.execPath, [path.join(__dirname, 'checkpoint.js')], { quiet: true }).stdout),
   };
