@@ -38,9 +38,12 @@ class Model : public Napi::ObjectWrap<Model> {
     });
   }
 
+  // new Model(description, options): a model to train; new Model(description, options, weights):
+  // one for inference, every network tensor from `weights` (Trainer's two constructors).
   Model(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Model>(info) {
     guarded(info.Env(), [&] {
-      trainer_ = std::make_shared<Trainer>(toSpec(info[0]), toOptions(info[1]));
+      if (info[2].IsUndefined()) trainer_ = std::make_shared<Trainer>(toSpec(info[0]), toOptions(info[1]));
+      else trainer_ = std::make_shared<Trainer>(toSpec(info[0]), toOptions(info[1]), toWeights(info[2]));
       return info.Env().Undefined();
     });
   }

@@ -35,7 +35,7 @@ torch::Tensor rowsOf(const torch::Tensor& x, const Pass& pass, Draw draw) {
 
 }  // namespace
 
-NetImpl::NetImpl(std::vector<LayerSpec> layers, torch::Generator gen) : layers_(std::move(layers)), gen_(gen) {
+NetImpl::NetImpl(std::vector<LayerSpec> layers, torch::Generator gen, WeightInit init) : layers_(std::move(layers)), gen_(gen) {
   torch::NoGradGuard noGrad;
   params_.resize(layers_.size());
   recorded_.resize(layers_.size());
@@ -49,17 +49,22 @@ NetImpl::NetImpl(std::vector<LayerSpec> layers, torch::Generator gen) : layers_(
       if (l.op == Op::Dense) { shape = {l.outC, l.inC}; fanIn = l.inC; }
       else if (l.op == Op::Conv) { shape = {l.outC, l.inC, l.k, l.k}; fanIn = l.inC * l.k * l.k; }
       else { shape = {l.inC, l.outC, l.k, l.k}; fanIn = l.outC * l.k * l.k; }  // PyTorch's fan-in for [in, out, k, k]
-      // PyTorch's default initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases.
-      double bound = 1.0 / std::sqrt(static_cast<double>(fanIn));
-      auto w = torch::empty(shape).uniform_(-bound, bound, gen_);
-      auto b = torch::empty({l.outC}).uniform_(-bound, bound, gen_);
+      auto w = torch::empty(shape);
+      auto b = torch::empty({l.outC});
+      const bool random = init == WeightInit::Random;
+      if (random) {
+        // PyTorch's default initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases.
+        double bound = 1.0 / std::sqrt(static_cast<double>(fanIn));
+        w.uniform_(-bound, bound, gen_);
+        b.uniform_(-bound, bound, gen_);
+      }
       if (l.weightNorm) {
         // The official code's start: directions N(0, initStd), unit gains, zero biases.
-        if (l.initStd > 0) {
+        if (random && l.initStd > 0) {
           w = torch::empty(shape).normal_(0, l.initStd, gen_);
           b.zero_();
         }
-        auto g = l.initStd > 0 ? torch::ones({l.outC}) : normDims(l, w).flatten();  // else w itself
+        auto g = !random ? torch::empty({l.outC}) : l.initStd > 0 ? torch::ones({l.outC}) : normDims(l, w).flatten();  // else w itself
         p.v = holder->register_parameter("v", w);
         // A fixed gain is a buffer: saved and exported like the parameters, never optimised.
         p.g = l.trainGain ? holder->register_parameter("g", g) : holder->register_buffer("g", g);

@@ -45,9 +45,13 @@ struct Pass {
   }
 };
 
+// Random: PyTorch's (or the official code's) initialisation, drawn from `gen`. Uninitialised: every
+// tensor allocated and left as it is, for a caller that fills them all (a model built from weights).
+enum class WeightInit { Random, Uninitialised };
+
 class NetImpl : public torch::nn::Module {
  public:
-  NetImpl(std::vector<LayerSpec> layers, torch::Generator gen);
+  NetImpl(std::vector<LayerSpec> layers, torch::Generator gen, WeightInit init = WeightInit::Random);
   torch::Tensor forward(torch::Tensor x, const Pass& pass);
   const std::vector<LayerSpec>& layers() const { return layers_; }
 

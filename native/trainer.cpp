@@ -100,24 +100,44 @@ Losses averaged(Losses l) {
 
 }  // namespace
 
-Trainer::Trainer(ModelSpec spec, TrainOptions opts)
+Trainer::Trainer(ModelSpec spec, TrainOptions opts, WeightInit init)
     : spec_(std::move(spec)),
       opts_(std::move(opts)),
       device_(toTorch(opts_.device)),
       gen_(at::make_generator<at::CPUGeneratorImpl>(opts_.seed)),
       d_(nullptr), g_(nullptr), dEma_(nullptr) {
   if (device_.is_cuda()) torch::manual_seed(opts_.seed);  // CUDA-side noise and dropout
-  d_ = Net(spec_.discriminator, gen_);
-  g_ = Net(spec_.generator, gen_);
+  d_ = Net(spec_.discriminator, gen_, init);
+  g_ = Net(spec_.generator, gen_, init);
   d_->to(device_);
   g_->to(device_);
   if (opts_.emaDecay > 0) {
-    dEma_ = Net(spec_.discriminator, gen_);
+    // Overwritten by d_'s weights, but drawn all the same when training: the noise that follows
+    // comes from the same generator, and runs stay as they were.
+    dEma_ = Net(spec_.discriminator, gen_, init);
     dEma_->to(device_);
-    copyWeights(*d_, *dEma_);
   }
+}
+
+Trainer::Trainer(ModelSpec spec, TrainOptions opts) : Trainer(std::move(spec), std::move(opts), WeightInit::Random) {
+  if (dEma_) copyWeights(*d_, *dEma_);
   optD_ = std::make_unique<Adam>(d_->parameters(), opts_.learningRateD, opts_.beta1, opts_.adamEpsilonInsideSqrt);
   optG_ = std::make_unique<Adam>(g_->parameters(), opts_.learningRateG, opts_.beta1, opts_.adamEpsilonInsideSqrt);
+}
+
+Trainer::Trainer(ModelSpec spec, TrainOptions opts, const NamedTensors& weights) : Trainer(std::move(spec), std::move(opts), WeightInit::Uninitialised) {
+  torch::NoGradGuard noGrad;
+  for (auto& [name, t] : state()) {
+    auto it = weights.find(name);
+    if (it == weights.end()) throw std::runtime_error("weights: no tensor '" + name + "' (were they written for another model?)");
+    if (it->second.sizes() != t.sizes())
+      throw std::runtime_error("weights: '" + name + "' has shape " + c10::str(it->second.sizes()) + ", the model expects " + c10::str(t.sizes()));
+    t.copy_(it->second);
+  }
+}
+
+void Trainer::requireOptimisers(const char* what) const {
+  if (!optD_) throw std::runtime_error(std::string(what) + ": this model was built from weights for inference and has no optimiser state");
 }
 
 torch::Tensor Trainer::toModelInput(const torch::Tensor& nhwc) const {
@@ -140,6 +160,7 @@ StepPlan Trainer::plan(int64_t step) const {
 }
 
 Losses Trainer::step(int64_t step, const StepBatches& b) {
+  requireOptimisers("step");
   const StepPlan p = plan(step);
   if (p.labeled && (!b.labeledImages || !b.labels))
     throw std::runtime_error("step " + std::to_string(step) + ": the recipe needs a labeled batch");
@@ -271,6 +292,7 @@ void Trainer::broadcastWeights() {
 }
 
 void Trainer::setLearningRates(double lrG, double lrD) {
+  requireOptimisers("setLearningRates");
   optG_->setLearningRate(lrG);
   optD_->setLearningRate(lrD);
 }
@@ -306,7 +328,7 @@ std::vector<std::pair<std::string, torch::Tensor>> Trainer::state() {
   return out;
 }
 
-void Trainer::setWeights(const std::map<std::string, torch::Tensor>& w) {
+void Trainer::setWeights(const NamedTensors& w) {
   torch::NoGradGuard noGrad;
   auto all = state();
   for (auto& [name, value] : w) {
@@ -319,6 +341,7 @@ void Trainer::setWeights(const std::map<std::string, torch::Tensor>& w) {
 }
 
 void Trainer::save(const std::string& file) {
+  requireOptimisers("save");
   torch::serialize::OutputArchive archive;
   for (auto& [name, t] : state()) archive.write(name, t.to(torch::kCPU));
   torch::serialize::OutputArchive optD, optG;
@@ -344,6 +367,7 @@ void Trainer::save(const std::string& file) {
 }
 
 void Trainer::load(const std::string& file, bool weightsOnly) {
+  if (!weightsOnly) requireOptimisers("load");
   torch::serialize::InputArchive archive;
   archive.load_from(file, torch::kCPU);
   torch::NoGradGuard noGrad;

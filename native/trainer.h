@@ -13,6 +13,7 @@
 namespace ssgan {
 
 using Losses = std::map<std::string, double>;
+using NamedTensors = std::map<std::string, torch::Tensor>;
 
 // Which batches step `s` of the recipe reads (the caller draws exactly these, in this order).
 struct StepPlan {
@@ -28,7 +29,12 @@ struct StepBatches {
 
 class Trainer {
  public:
+  // A model to train: networks initialised from opts.seed, both optimisers.
   Trainer(ModelSpec spec, TrainOptions opts);
+  // A model for inference: every network tensor from `weights`, by the names save() gives them
+  // (D.*, G.*, and D_ema.* when the moving average is kept); nothing is drawn at random and there
+  // are no optimisers, so stepping, saving and loading a full state refuse. Extra names are ignored.
+  Trainer(ModelSpec spec, TrainOptions opts, const NamedTensors& weights);
 
   // The recipe (src/train/trainer.ts draws the batches, this decides what to do with them):
   //  - seed loss: step s updates the generator when s % (updateRate + 1) > 0, else the discriminator;
@@ -56,13 +62,17 @@ class Trainer {
   void load(const std::string& file, bool weightsOnly = false);
   // Copies of all parameters and buffers by name ("D.conv1.weight"); with ema, D's averaged copy.
   std::vector<std::pair<std::string, torch::Tensor>> weights(bool ema);
-  void setWeights(const std::map<std::string, torch::Tensor>& w);
+  void setWeights(const NamedTensors& w);
 
   const ModelSpec& spec() const { return spec_; }
   std::string device() const { return device_.str(); }
   std::mutex& mutex() { return mutex_; }
 
  private:
+  // The networks alone (and the moving average's copy when kept), initialised as `init` says.
+  Trainer(ModelSpec spec, TrainOptions opts, WeightInit init);
+  // Throws for `what` on a model built from weights (it has no optimisers).
+  void requireOptimisers(const char* what) const;
   torch::Tensor toModelInput(const torch::Tensor& nhwc) const;
   // n rows of noise: this rank's rows of the global batch's (dist.h rankRows), or, with
   // sameOnEveryRank, n rows drawn alike on every rank.

@@ -6,10 +6,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TrainConfig } from '../config';
+import { describeModel, type ModelDescription } from '../model/describe';
+import type { Weights } from '../native/addon';
 import { buildModel, type BuiltModel } from '../native/build';
 import { brief } from '../util/messages';
 import { CheckpointError, checkpointName, MANIFEST_FILE, META_FILE, STATE_FILE, stepOf, type CheckpointMeta } from './format';
 import { readManifest, verifyManifest } from './manifest';
+import { readStateTensors } from './state-file';
 
 /** A newer checkpoint passed over, and why. */
 export interface Skipped { dir: string; reason: string }
@@ -24,6 +27,12 @@ export interface OpenedCheckpoint {
 }
 
 export interface LoadedCheckpoint extends BuiltModel { dir: string; meta: CheckpointMeta; step: number }
+
+/**
+ * A checkpoint's networks, read without libtorch: the model description and every network tensor
+ * of state.pt by its name there (`D.*`, `G.*`, and `D_ema.*` when the moving average is kept).
+ */
+export interface CheckpointNetworks { dir: string; meta: CheckpointMeta; step: number; desc: ModelDescription; tensors: Weights }
 
 /** checkpoint.json of a checkpoint directory, parsed (not verified: see openCheckpoint). */
 export function readCheckpointMeta(dir: string): CheckpointMeta {
@@ -134,10 +143,30 @@ export function skippedLines(o: OpenedCheckpoint): string[] {
   return o.skipped.map((s) => `Skipped ${s.dir}: ${s.reason}`);
 }
 
+/** The networks of a checkpoint already opened (and verified) by openCheckpoint; no optimiser state is read. */
+export function readNetworks(opened: Pick<OpenedCheckpoint, 'dir' | 'meta'>): CheckpointNetworks {
+  const { dir, meta } = opened;
+  const tensors = readStateTensors(path.join(dir, STATE_FILE), (name) => /^(D|G|D_ema)\./.test(name));
+  return { dir, meta, step: meta.step, desc: describeModel(meta.modelConfig), tensors };
+}
+
+/** A native model for inference, built from a checkpoint's networks: no random initialisation, no optimisers. */
+export function inferenceModel(nets: CheckpointNetworks, overrides: Partial<TrainConfig>): LoadedCheckpoint {
+  const file = path.join(nets.dir, STATE_FILE);
+  try {
+    return { ...buildModel({ ...nets.meta.config, ...overrides }, nets.meta.modelConfig, nets.tensors), dir: nets.dir, meta: nets.meta, step: nets.step };
+  } catch (e) {
+    // The addon names the tensor that is missing or misshapen; the file is the one at fault.
+    const m = /^weights: (.*)$/.exec((e as Error).message);
+    if (m) throw new Error(`${file}: ${m[1].replace('were they', 'was it')}`);
+    throw e;
+  }
+}
+
 /**
  * Rebuilds the model a checkpoint was written by and loads its state. `overrides` set threads and
- * device; `purpose` 'resume' also restores both optimisers and the RNG, 'inference' only weights.
- * Skipped newer checkpoints of a train dir are reported on stderr.
+ * device; `purpose` 'resume' also restores both optimisers and the RNG, 'inference' only the
+ * networks (read by readNetworks). Skipped newer checkpoints of a train dir are reported on stderr.
  */
 export async function loadCheckpoint(p: string, overrides: Partial<TrainConfig> = {}, purpose: 'resume' | 'inference' = 'inference'): Promise<LoadedCheckpoint> {
   const opened = openCheckpoint(p);
@@ -147,9 +176,10 @@ export async function loadCheckpoint(p: string, overrides: Partial<TrainConfig> 
 
 /** loadCheckpoint for a checkpoint already opened (and verified) by openCheckpoint. */
 export async function loadOpened(opened: Pick<OpenedCheckpoint, 'dir' | 'meta'>, overrides: Partial<TrainConfig>, purpose: 'resume' | 'inference'): Promise<LoadedCheckpoint> {
+  if (purpose === 'inference') return inferenceModel(readNetworks(opened), overrides);
   const { dir, meta } = opened;
   const built = buildModel({ ...meta.config, ...overrides }, meta.modelConfig);
-  await built.model.load(path.join(dir, STATE_FILE), purpose === 'inference');
+  await built.model.load(path.join(dir, STATE_FILE));
   return { ...built, dir, meta, step: meta.step };
 }
 

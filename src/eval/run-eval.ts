@@ -5,8 +5,7 @@
 import { exactlyOne } from '../cli-util';
 import { loadDataset, resolveDatasetDir } from '../data/dataset';
 import { checkpointClassifierBytes, usesEma } from '../export/from-checkpoint';
-import { native } from '../native/addon';
-import { loadOpened, openCheckpoint, skippedLines } from '../checkpoint/load';
+import { inferenceModel, openCheckpoint, readNetworks, skippedLines } from '../checkpoint/load';
 import { gather } from '../data/batch';
 import { evaluatePredictors, selectExamples, type BackendRun, type Disagreements } from './evaluate';
 import type { Metrics } from './metrics';
@@ -44,11 +43,10 @@ function checkSource(o: EvalOptions): void {
 
 export async function runEval(o: EvalOptions): Promise<EvalReport> {
   checkSource(o);
-  // A checkpoint's weights load off the JS thread (libtorch) while the dataset is read here.
   const opened = o.checkpoint ? openCheckpoint(o.checkpoint) : undefined;
   for (const line of opened ? skippedLines(opened) : []) process.stderr.write(`warning: ${line}\n`);
-  const loading = opened ? loadOpened(opened, { threads: o.threads, device: 'cpu' }, 'inference') : undefined;
-  loading?.catch(() => undefined); // awaited below: a failure must not count as unhandled while the dataset loads
+  // A checkpoint's networks are read without libtorch: the addon loads only for the torch backend.
+  const nets = opened ? readNetworks(opened) : undefined;
   let cls: OnnxClassifier | undefined;
   try {
     // onnxruntime loads only for the backends that use it.
@@ -58,10 +56,9 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     const named = o.dataset ?? (opened || o.datasetDir ? undefined : cls?.meta.dataset);
     const datasetDir = resolveDatasetDir({ dataset: named, datasetDir: o.datasetDir ?? (named ? undefined : opened?.meta.dataset.dir), dataDir: o.dataDir });
     const ds = await loadDataset(datasetDir, { split: opened?.meta.config.split });
-    const ck = await loading;
     // A checkpoint's classifier goes to onnxruntime in memory: no file written and read back.
-    if (ck && onnx) cls = await onnx.open(`the classifier of ${ck.dir}`, { threads: o.threads }, await checkpointClassifierBytes(ck));
-    const step = ck ? ck.step : cls?.meta.step !== undefined ? Number(cls.meta.step) : null;
+    if (nets && onnx) cls = await onnx.open(`the classifier of ${nets.dir}`, { threads: o.threads }, await checkpointClassifierBytes(nets));
+    const step = nets ? nets.step : cls?.meta.step !== undefined ? Number(cls.meta.step) : null;
 
     const predictors: Predictor[] = [];
     if (cls) {
@@ -70,20 +67,20 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
       if (h !== ds.h || w !== ds.w || c !== ds.c) throw new Error(`${file} takes ${h}x${w}x${c} images but ${datasetDir} holds ${ds.h}x${ds.w}x${ds.c}: evaluate on the dataset it was trained on`);
       predictors.push(onnxPredictor(cls, o.batchSize));
     }
-    if (ck && o.backend !== 'onnx') {
-      native().setThreads(o.threads);
-      const mc = ck.desc.config;
-      if (mc.h !== ds.h || mc.w !== ds.w || mc.c !== ds.c) throw new Error(`checkpoint ${ck.dir} takes ${mc.h}x${mc.w}x${mc.c} images but ${datasetDir} holds ${ds.h}x${ds.w}x${ds.c}`);
+    if (nets && o.backend !== 'onnx') {
+      const mc = nets.desc.config;
+      if (mc.h !== ds.h || mc.w !== ds.w || mc.c !== ds.c) throw new Error(`checkpoint ${nets.dir} takes ${mc.h}x${mc.w}x${mc.c} images but ${datasetDir} holds ${ds.h}x${ds.w}x${ds.c}`);
+      const ck = inferenceModel(nets, { threads: o.threads, device: 'cpu' });
       predictors.push(torchPredictor(ck.model, mc.k, ds.h * ds.w * ds.c, o.batchSize, usesEma(ck)));
     }
-    const k = ck ? ck.desc.config.k : Number(JSON.parse(cls?.meta.class_names ?? '[]').length);
+    const k = nets ? nets.desc.config.k : Number(JSON.parse(cls?.meta.class_names ?? '[]').length);
     if (k !== ds.k) throw new Error(`the model has ${k} classes but ${datasetDir} has ${ds.k}: evaluate on the dataset it was trained on`);
 
     const indices = selectExamples(ds, o.dataIds);
     const { images, labels } = gather(ds, indices);
     const ev = await evaluatePredictors(predictors, images, labels, ds.classNames);
     return {
-      source: { checkpoint: ck?.dir, onnx: o.onnx, step },
+      source: { checkpoint: nets?.dir, onnx: o.onnx, step },
       dataset: { name: ds.name, dir: ds.dir, examples: indices.length, selection: o.dataIds?.length ? 'data ids' : 'test split' },
       backends: ev.runs,
       disagreements: ev.disagreements,

@@ -69,7 +69,12 @@ export interface NativeModel {
 }
 
 interface Binding {
-  Model: new (desc: ModelDescription, opts: NativeOptions) => NativeModel;
+  /**
+   * A model to train (networks initialised from opts.seed, both optimisers), or, given `weights`,
+   * one for inference: every network tensor from them by name (`D.*`, `G.*`, `D_ema.*` when the
+   * moving average is kept), nothing drawn at random, no optimisers (step and save reject).
+   */
+  Model: new (desc: ModelDescription, opts: NativeOptions, weights?: Weights) => NativeModel;
   setThreads(n: number): void;
   getThreads(): number;
   /** OpenBLAS's thread count (setThreads sets it too), 0 when libtorch's BLAS is not OpenBLAS. */
@@ -104,8 +109,11 @@ export function native(): Binding {
   return binding;
 }
 
-/** A native model of a description; every layer is handed over complete (the addon reads it strictly). */
-export function createModel(desc: ModelDescription, opts: NativeOptions): NativeModel {
+/**
+ * A native model of a description, to train or, with `weights`, for inference (Binding.Model);
+ * every layer is handed over complete (the addon reads it strictly).
+ */
+export function createModel(desc: ModelDescription, opts: NativeOptions, weights?: Weights): NativeModel {
   const complete = { ...desc, discriminator: desc.discriminator.map(completeLayer), generator: desc.generator.map(completeLayer) };
-  return new (native().Model)(complete, opts);
+  return weights ? new (native().Model)(complete, opts, weights) : new (native().Model)(complete, opts);
 }

@@ -1,7 +1,7 @@
 /** From a training configuration and a dataset's shape to a described, built native model. */
 import type { TrainConfig } from '../config';
 import { describeModel, type ModelConfig, type ModelDescription } from '../model/describe';
-import { createModel, native, type NativeModel, type NativeOptions } from './addon';
+import { createModel, native, type NativeModel, type NativeOptions, type Weights } from './addon';
 
 export interface BuiltModel { desc: ModelDescription; model: NativeModel; device: 'cpu' | 'cuda' }
 
@@ -26,9 +26,10 @@ export function nativeOptions(c: TrainConfig, device: 'cpu' | 'cuda'): NativeOpt
   return { learningRateG, learningRateD, beta1, clipNorm, alpha, emaDecay, seed, loss, gLoss, updateRate, reconWeight, reconSteps, device, adamEpsilon: c.adamEpsilon ?? 'pytorch', gan: c.gan ?? true, fakeBatchNorm: c.fakeBatchNorm ?? 'own' };
 }
 
-export function buildModel(c: TrainConfig, mc: ModelConfig): BuiltModel {
+/** A model to train, or with `weights` (every network tensor, by name) one for inference. */
+export function buildModel(c: TrainConfig, mc: ModelConfig, weights?: Weights): BuiltModel {
   native().setThreads(c.threads);
   const device = resolveDevice(c.device);
   const desc = describeModel(mc);
-  return { desc, model: createModel(desc, nativeOptions(c, device)), device };
+  return { desc, model: createModel(desc, nativeOptions(c, device), weights), device };
 }
