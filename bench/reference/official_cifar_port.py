@@ -53,7 +53,8 @@ Differences:
 Prints one JSON line an epoch: test errors (counts, of `examples`) of the current ("raw") and the
 averaged ("avg") weights, the epoch's mean losses and train error, seconds so far. --max-steps N
 stops after N training steps (a timing check: it prints the seconds of each step, then the test
-errors at that point on --test-examples images).
+errors at that point on --test-examples images); cpu_s is the process's CPU time a step
+(user + system, all threads), which other jobs on the machine disturb less than the wall time.
 Usage: /usr/bin/python3 official_cifar_port.py DATASET_DIR LABELED_JSON EPOCHS SEED [--svhn]
          [--threads N] [--max-steps N] [--test-examples N]
   e.g. datasets/CIFAR10 train_dir/<run>/labeled.json 1200 1 --threads 1
@@ -196,7 +197,7 @@ def test_errors(use_avg):
             for p, s in zip(dparams, saved): p.data.copy_(s)
     return int((pred != testy).sum())
 
-t0, steps, step_s = time.time(), 0, []
+t0, steps, step_s, cpu_s = time.time(), 0, [], []
 for epoch in range(a.epochs):
     lr = 3e-4 * min(3. - epoch / (300. if a.svhn else 400.), 1.)
     # the labeled stream: the labeled set tiled with fresh permutations to the unlabeled set's length
@@ -208,7 +209,7 @@ for epoch in range(a.epochs):
         with torch.no_grad(): gforward(bs, init=True); dforward(px(trainx[:500]), init=True)
     sums, done = np.zeros(3), 0
     for t in range(nr_batches_train):
-        ts = time.time()
+        ts, tc = time.time(), time.process_time()
         sl = slice(t * bs, (t + 1) * bs)
         with torch.no_grad(): fake = gforward(bs)  # G is not trained by this update
         ll, _ = dforward(px(trainx[sl])); lu, _ = dforward(px(trainx_unl[sl])); lg, _ = dforward(fake)
@@ -224,10 +225,10 @@ for epoch in range(a.epochs):
         _, fu = dforward(px(trainx_unl2[sl])); _, fg = dforward(gforward(bs))
         (fu.mean(0) - fg.mean(0)).abs().mean().backward(); og.step(lr)
         for p in dparams: p.requires_grad_(True)
-        done += 1; steps += 1; step_s.append(time.time() - ts)
+        done += 1; steps += 1; step_s.append(time.time() - ts); cpu_s.append(time.process_time() - tc)
         if a.max_steps and steps >= a.max_steps: break
     if a.max_steps and steps >= a.max_steps:
-        print(json.dumps(dict(steps=steps, threads=a.threads, step_s=[round(s, 3) for s in step_s])), flush=True)
+        print(json.dumps(dict(steps=steps, threads=a.threads, step_s=[round(s, 3) for s in step_s], cpu_s=[round(s, 3) for s in cpu_s])), flush=True)
     m = sums / done
     print(json.dumps(dict(epoch=epoch + 1, steps=steps, raw=test_errors(False), avg=test_errors(True), examples=len(testx), loss_lab=round(m[0], 4), loss_unl=round(m[1], 4), train_err=round(m[2], 4), lr=lr, s=round(time.time() - t0))), flush=True)
     if a.max_steps and steps >= a.max_steps: break
