@@ -140,7 +140,7 @@ test('the addon reads the description strictly and names what is missing', () =>
 });
 
 test('the addon registers exactly the tensors paramNames() lists, in the same order', async () => {
-  for (const cfg of [config(), config({ normType: 'instance', deconvType: 'transpose' }), config({ model: 'paper-mnist', loss: 'improved-gan', officialInit: true }), config({ model: 'paper-cifar', h: 32, w: 32, c: 3, loss: 'improved-gan' })]) {
+  for (const cfg of [config(), config({ normType: 'instance', deconvType: 'transpose' }), config({ model: 'paper-mnist', loss: 'improved-gan', officialInit: true }), config({ model: 'paper-cifar', h: 32, w: 32, c: 3, loss: 'improved-gan' }), config({ model: 'paper-svhn', h: 32, w: 32, c: 3, loss: 'improved-gan', officialInit: true })]) {
     const desc = describeModel(cfg);
     const m = createModel(desc, { ...OPTIONS, loss: cfg.loss });
     const expected = (['D', 'G'] as const).flatMap((net) => {
