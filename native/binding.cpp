@@ -43,7 +43,7 @@ class Model : public Napi::ObjectWrap<Model> {
   Model(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Model>(info) {
     guarded(info.Env(), [&] {
       if (info[2].IsUndefined()) trainer_ = std::make_shared<Trainer>(toSpec(info[0]), toOptions(info[1]));
-      else trainer_ = std::make_shared<Trainer>(toSpec(info[0]), toOptions(info[1]), toWeights(info[2]));
+      else trainer_ = std::make_shared<Trainer>(toSpec(info[0]), toOptions(info[1]), toWeights(info[2], /*borrow=*/true));  // copied in
       return info.Env().Undefined();
     });
   }

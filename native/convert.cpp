@@ -192,7 +192,7 @@ dist::GroupOptions toGroupOptions(const Napi::Value& options) {
   return g;
 }
 
-torch::Tensor toTensor(const Napi::Value& v, const std::vector<int64_t>& shape, const std::string& what) {
+torch::Tensor toTensor(const Napi::Value& v, const std::vector<int64_t>& shape, const std::string& what, bool borrow) {
   if (!v.IsTypedArray()) throw std::runtime_error(what + " must be a typed array");
   auto ta = v.As<Napi::TypedArray>();
   int64_t expected = 1;
@@ -207,7 +207,8 @@ torch::Tensor toTensor(const Napi::Value& v, const std::vector<int64_t>& shape, 
     case napi_float32_array: type = torch::kFloat; break;
     default: throw std::runtime_error(what + ": use a Uint8Array, Int32Array or Float32Array");
   }
-  return torch::from_blob(data, shape, type).clone();  // the copy outlives the JS buffer
+  auto view = torch::from_blob(data, shape, type);
+  return borrow ? view : view.clone();  // the copy outlives the JS buffer
 }
 
 std::pair<torch::Tensor, torch::Tensor> toBatch(const Napi::Value& v, const ModelSpec& spec, const std::string& what) {
@@ -228,7 +229,7 @@ StepBatches toStepBatches(const Napi::Value& v, const ModelSpec& spec) {
   return b;
 }
 
-std::map<std::string, torch::Tensor> toWeights(const Napi::Value& v) {
+std::map<std::string, torch::Tensor> toWeights(const Napi::Value& v, bool borrow) {
   if (!v.IsObject()) throw std::runtime_error("weights must be {name: {shape, data}}");
   auto o = v.As<Napi::Object>();
   std::map<std::string, torch::Tensor> w;
@@ -239,7 +240,7 @@ std::map<std::string, torch::Tensor> toWeights(const Napi::Value& v) {
     auto shapeArr = entry.get("shape").As<Napi::Array>();
     std::vector<int64_t> shape;
     for (uint32_t d = 0; d < shapeArr.Length(); ++d) shape.push_back(shapeArr.Get(d).As<Napi::Number>().Int64Value());
-    w[name] = toTensor(entry.get("data"), shape, name);
+    w[name] = toTensor(entry.get("data"), shape, name, borrow);
   }
   return w;
 }

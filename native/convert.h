@@ -16,13 +16,14 @@ TrainOptions toOptions(const Napi::Value& options);
 dist::GroupOptions toGroupOptions(const Napi::Value& options);
 
 // A copy of a Uint8Array, Int32Array or Float32Array as a tensor of `shape` (checked against its length).
-torch::Tensor toTensor(const Napi::Value& v, const std::vector<int64_t>& shape, const std::string& what);
+// `borrow`: a view of the JS memory instead, for a caller that is done with it before returning to JS.
+torch::Tensor toTensor(const Napi::Value& v, const std::vector<int64_t>& shape, const std::string& what, bool borrow = false);
 // {images: NHWC pixels, labels: Int32Array, n} -> images [n, H, W, C] and labels [n].
 std::pair<torch::Tensor, torch::Tensor> toBatch(const Napi::Value& v, const ModelSpec& spec, const std::string& what);
 // {labeled?, unlabeled?, generatorReal?} batches of one training step.
 StepBatches toStepBatches(const Napi::Value& v, const ModelSpec& spec);
-// A {name: {shape, data}} object of weights.
-std::map<std::string, torch::Tensor> toWeights(const Napi::Value& v);
+// A {name: {shape, data}} object of weights (`borrow` as toTensor).
+std::map<std::string, torch::Tensor> toWeights(const Napi::Value& v, bool borrow = false);
 
 Napi::Float32Array toFloat32Array(Napi::Env env, const torch::Tensor& t);
 Napi::Object toJs(Napi::Env env, const Losses& losses);

@@ -21,7 +21,9 @@ void* openblasSymbol(const char* name) {
 }  // namespace
 
 void setThreads(int n) {
-  torch::set_num_threads(n);
+  // Setting libtorch's count (even to the same number) recreates its pthreadpool, whose new threads
+  // spin for a while: a cost each time a model is built.
+  if (torch::get_num_threads() != n) torch::set_num_threads(n);
   if (auto set = reinterpret_cast<void (*)(int)>(openblasSymbol("openblas_set_num_threads"))) set(n);
 }
 

@@ -130,9 +130,14 @@ Trainer::Trainer(ModelSpec spec, TrainOptions opts, const NamedTensors& weights)
   for (auto& [name, t] : state()) {
     auto it = weights.find(name);
     if (it == weights.end()) throw std::runtime_error("weights: no tensor '" + name + "' (were they written for another model?)");
-    if (it->second.sizes() != t.sizes())
-      throw std::runtime_error("weights: '" + name + "' has shape " + c10::str(it->second.sizes()) + ", the model expects " + c10::str(t.sizes()));
-    t.copy_(it->second);
+    const auto& w = it->second;
+    if (w.sizes() != t.sizes())
+      throw std::runtime_error("weights: '" + name + "' has shape " + c10::str(w.sizes()) + ", the model expects " + c10::str(t.sizes()));
+    // A plain copy on this thread: copy_ would wake the intra-op threads for every tensor.
+    if (t.is_cpu() && w.is_cpu() && t.is_contiguous() && w.is_contiguous() && t.scalar_type() == w.scalar_type())
+      std::memcpy(t.data_ptr(), w.data_ptr(), t.nbytes());
+    else
+      t.copy_(w);
   }
 }
 

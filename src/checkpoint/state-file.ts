@@ -23,9 +23,9 @@ function u64(b: Buffer, at: number): number {
   return Number(v);
 }
 
-function readAt(fd: number, position: number, length: number, fileSize: number): Buffer {
+function readAt(fd: number, position: number, length: number, fileSize: number, into?: Uint8Array): Buffer {
   if (position < 0 || length < 0 || position + length > fileSize) throw new Unreadable(`a record at ${position} (${length} bytes) beyond the end of the file (${fileSize} bytes)`);
-  const buf = Buffer.allocUnsafe(length);
+  const buf = into ? Buffer.from(into.buffer, into.byteOffset, length) : Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
     const n = fs.readSync(fd, buf, done, length - done, position + done);
@@ -90,11 +90,12 @@ function readDirectory(fd: number, size: number): Map<string, ZipEntry> {
   return entries;
 }
 
-function readRecord(fd: number, size: number, name: string, e: ZipEntry): Buffer {
+/** A record's bytes, read into `into` when given (its length is the record's size). */
+function readRecord(fd: number, size: number, name: string, e: ZipEntry, into?: Uint8Array): Buffer {
   if (e.method !== 0) throw new Unreadable(`record ${name} is compressed (libtorch stores them as they are)`);
   const local = readAt(fd, e.offset, 30, size);
   if (u32(local, 0) !== 0x04034b50) throw new Unreadable(`record ${name}: no local header`);
-  const data = readAt(fd, e.offset + 30 + u16(local, 26) + u16(local, 28), e.size, size);
+  const data = readAt(fd, e.offset + 30 + u16(local, 26) + u16(local, 28), e.size, size, into);
   if ((zlib.crc32(data) >>> 0) !== e.crc) throw new Unreadable(`record ${name}: CRC-32 mismatch`);
   return data;
 }
@@ -270,10 +271,11 @@ export function readStateTensors(file: string, want: (name: string) => boolean):
       const entry = entries.get(record);
       if (!entry) throw new Unreadable(`no record ${record} for tensor ${name}`);
       if (entry.size !== storage.numel * 4) throw new Unreadable(`record ${record} holds ${entry.size} bytes for ${storage.numel} floats`);
-      const bytes = readRecord(fd, size, record, entry);
-      const data = new Float32Array(numel);
-      new Uint8Array(data.buffer).set(bytes.subarray(offset * 4, (offset + numel) * 4));
-      out[name] = { shape, data };
+      // Read straight into the tensor's array when the tensor is its whole storage (always, as written).
+      const whole = offset === 0 && numel === storage.numel;
+      const data = new Float32Array(whole ? numel : storage.numel);
+      readRecord(fd, size, record, entry, new Uint8Array(data.buffer));
+      out[name] = { shape, data: whole ? data : data.slice(offset, offset + numel) };
     }
     return out;
   } catch (e) {

@@ -8,10 +8,14 @@ export function gather(src: ImageSource, idx: ArrayLike<number>, labeled = true)
   const size = src.h * src.w * src.c;
   const images = new Uint8Array(idx.length * size);
   const labels = new Int32Array(idx.length);
-  for (let i = 0; i < idx.length; i++) {
+  for (let i = 0; i < idx.length; ) {
+    // A run of consecutive examples (a test split usually is one) is copied at once.
     const j = idx[i];
-    images.set(src.images.subarray(j * size, (j + 1) * size), i * size);
-    labels[i] = labeled ? src.labels[j] : -1;
+    let run = 1;
+    while (i + run < idx.length && idx[i + run] === j + run) run++;
+    images.set(src.images.subarray(j * size, (j + run) * size), i * size);
+    for (let r = 0; r < run; r++) labels[i + r] = labeled ? src.labels[j + r] : -1;
+    i += run;
   }
   return { images, labels, n: idx.length };
 }

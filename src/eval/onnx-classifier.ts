@@ -33,9 +33,12 @@ export class OnnxClassifier {
     const labels = new Int32Array(n);
     let logits = new Float32Array(0);
     let k = 0;
+    // One input array for every batch: run() has finished with it when it resolves.
+    const input = new Float32Array(Math.min(batchSize, n) * per);
     for (let start = 0; start < n; start += batchSize) {
       const m = Math.min(batchSize, n - start);
-      const x = new Float32Array(images.subarray(start * per, (start + m) * per));
+      const x = input.subarray(0, m * per);
+      x.set(images.subarray(start * per, (start + m) * per));
       const out = await this.model.session.run({ image: new ort.Tensor('float32', x, [m, h, w, c]) }, ['logits', 'label']);
       const l = out.logits.data as Float32Array;
       if (start === 0) {
