@@ -8,7 +8,7 @@ import type { Samples } from '../native/samples';
 
 interface EvalFlags {
   dataset?: string; datasetDir?: string; dataDir: string; checkpoint?: string; onnx?: string;
-  backend: BackendChoice; json: boolean; dataId?: string[]; batchSize: number; threads: number;
+  backend: BackendChoice; json: boolean; dataId?: string[]; batchSize?: number; threads: number;
 }
 
 interface SampleFlags { checkpoint?: string; onnx?: string; out: string; n: number; seed: number; threads: number }
@@ -25,7 +25,7 @@ export function registerEvalCommands(program: Command): void {
     .addOption(new Option('--backend <name>', 'onnx (onnxruntime), torch (the libtorch addon) or both (compares predictions and speed)').choices(['onnx', 'torch', 'both']).default('onnx'))
     .option('--json', 'print one JSON object instead of the text report', false)
     .option('--data-id <ids...>', 'evaluate only these example ids')
-    .option('--batch-size <n>', 'images per forward pass', intArg('--batch-size'), 500)
+    .option('--batch-size <n>', 'images per forward pass (default: 100 with onnxruntime, 500 with libtorch)', intArg('--batch-size'))
     .option('--threads <n>', 'intra-op threads of either backend', intArg('--threads'), availableCores())
     .action(action('eval', async (f: EvalFlags) => {
       const { runEval } = await import('./run-eval');
