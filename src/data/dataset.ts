@@ -71,12 +71,15 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-/** Images and labels from data.packed when it matches the source, else from data.hdf5 (then cached). */
-async function loadContent(dir: string, ids: string[]): Promise<PackedData> {
+/**
+ * Images and labels from data.packed when it matches the source (with `only`, those examples' pixels
+ * alone), else from data.hdf5 (then cached).
+ */
+async function loadContent(dir: string, ids: string[], only?: ArrayLike<number>): Promise<PackedData> {
   const dataFile = path.join(dir, DATA_FILE);
   const source = fingerprint(dataFile, path.join(dir, ID_FILE));
   const packedFile = path.join(dir, PACKED_FILE);
-  const cached = readPacked(packedFile, source);
+  const cached = readPacked(packedFile, source, only);
   if (cached && cached.count === ids.length) return cached;
   const data = { ...(await readSeedHdf5(dataFile, ids)), count: ids.length, source };
   try {
@@ -88,7 +91,11 @@ async function loadContent(dir: string, ids: string[]): Promise<PackedData> {
   return data;
 }
 
-export async function loadDataset(dir: string, opts: { split?: 'official' | 'seed'; seed?: number } = {}): Promise<Dataset> {
+/**
+ * A dataset folder in memory. `pixelsOf`, given the ids and the split, names the only examples whose
+ * pixels the caller will read (evaluation: the test split); the others' may then stay 0, unread.
+ */
+export async function loadDataset(dir: string, opts: { split?: 'official' | 'seed'; seed?: number; pixelsOf?: (d: Pick<Dataset, 'dir' | 'ids' | 'train' | 'test'>) => ArrayLike<number> } = {}): Promise<Dataset> {
   const dataFile = path.join(dir, DATA_FILE);
   const idFile = path.join(dir, ID_FILE);
   if (!fs.existsSync(dir)) throw new Error(`${dir}: dataset folder not found; run \`ssgan download --dataset NAME\` or \`ssgan import\`, or pass --data-dir/--dataset-dir`);
@@ -96,7 +103,10 @@ export async function loadDataset(dir: string, opts: { split?: 'official' | 'see
   if (!fs.existsSync(idFile)) throw new Error(`${idFile}: missing; a dataset folder needs data.hdf5 and id.txt`);
   const ids = readIds(idFile);
   if (ids.length === 0) throw new Error(`${idFile}: empty dataset (no ids listed)`);
-  const content = await loadContent(dir, ids);
+  const splitFile = path.join(dir, SPLIT_FILE);
+  const recorded = opts.split === 'seed' ? undefined : readJson<SplitFile>(splitFile);
+  const split = recorded !== undefined ? officialSplit(splitFile, recorded, ids) : seededSplit(ids.length, opts.seed ?? DEFAULT_SPLIT_SEED);
+  const content = await loadContent(dir, ids, opts.pixelsOf?.({ dir, ids, ...split }));
   if (content.k < 2) throw new Error(`${dataFile}: K = ${content.k} classes; at least 2 are needed`);
 
   const metaFile = path.join(dir, META_FILE);
@@ -110,9 +120,6 @@ export async function loadDataset(dir: string, opts: { split?: 'official' | 'see
     classNames = names;
   }
 
-  const splitFile = path.join(dir, SPLIT_FILE);
-  const recorded = opts.split === 'seed' ? undefined : readJson<SplitFile>(splitFile);
-  const split = recorded !== undefined ? officialSplit(splitFile, recorded, ids) : seededSplit(ids.length, opts.seed ?? DEFAULT_SPLIT_SEED);
   return {
     name: path.basename(path.resolve(dir)), dir,
     h: content.h, w: content.w, c: content.c, k: content.k,

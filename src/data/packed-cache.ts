@@ -34,9 +34,10 @@ const positive = (x: unknown): x is number => typeof x === 'number' && Number.is
 /**
  * The cached data if `file` exists, is whole and was built from exactly `source`; otherwise
  * undefined (and the caller rebuilds it). Nothing is allocated before the sizes are checked against
- * the file's, and labels outside 0..K-1 mark the cache as damaged.
+ * the file's, and labels outside 0..K-1 mark the cache as damaged. With `only`, the pixels of those
+ * examples alone are read; the others' stay 0.
  */
-export function readPacked(file: string, source: Fingerprint): PackedData | undefined {
+export function readPacked(file: string, source: Fingerprint, only?: ArrayLike<number>): PackedData | undefined {
   let fd: number;
   try { fd = fs.openSync(file, 'r'); } catch { return undefined; }
   try {
@@ -56,7 +57,20 @@ export function readPacked(file: string, source: Fingerprint): PackedData | unde
     const imageBytes = count * h * w * c;
     if (size !== dataStart + imageBytes + count * 4) return undefined;
     const images = new Uint8Array(imageBytes);
-    readFully(fd, images, dataStart);
+    if (!only) readFully(fd, images, dataStart);
+    else {
+      // Only these examples' pixels, a run of consecutive ones at a time; the rest of the array is
+      // never written (so never paged in).
+      const per = h * w * c;
+      for (let i = 0; i < only.length; ) {
+        const j = only[i];
+        let run = 1;
+        while (i + run < only.length && only[i + run] === j + run) run++;
+        if (!(Number.isSafeInteger(j) && j >= 0 && j + run <= count)) throw new RangeError(`example ${j} of ${count}`);
+        readFully(fd, images.subarray(j * per, (j + run) * per), dataStart + j * per);
+        i += run;
+      }
+    }
     const labels = new Int32Array(count);
     readFully(fd, new Uint8Array(labels.buffer), dataStart + imageBytes);
     if (labels.some((l) => l < 0 || l >= k)) return undefined;

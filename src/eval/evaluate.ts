@@ -7,7 +7,7 @@ import { computeMetrics, type Metrics } from './metrics';
 import type { BackendName, Predictions, Predictor } from '../native/predictor';
 
 /** The test split, or the examples named by `--data-id` (in the order given). */
-export function selectExamples(ds: Dataset, dataIds?: string[]): Int32Array {
+export function selectExamples(ds: Pick<Dataset, 'dir' | 'ids' | 'test'>, dataIds?: string[]): Int32Array {
   if (!dataIds || dataIds.length === 0) return ds.test;
   const index = new Map(ds.ids.map((id, i) => [id, i]));
   return Int32Array.from(dataIds, (id) => {
