@@ -6,7 +6,7 @@ import { DECONV_TYPES, NORM_TYPES, describeModel } from '../../src/model/describ
 import { completeLayer, paramNames } from '../../src/model/layers';
 import { resolveDevice } from '../../src/native/build';
 import { createModel, native } from '../../src/native/addon';
-import { config, dStep, gStep, makeModel, maxAbsDiff, OPTIONS, someZ, stripeBatch } from '../helpers/model';
+import { config, dStep, escapeRegExp, gStep, makeModel, maxAbsDiff, OPTIONS, someZ, stripeBatch } from '../helpers/model';
 import { tmpDir } from '../helpers/tmp-dir';
 
 test('discriminator steps lower d_loss on a fixed batch', async () => {
@@ -164,4 +164,28 @@ test('fakeBatchNorm real: generated batches are normalised with the real batch\'
   const [dOwn, dReal] = [await dStep(own, batch), await dStep(real, batch)];
   assert.equal(dReal.d_loss_real, dOwn.d_loss_real, 'real images are normalised the same way');
   assert.notEqual(dReal.d_loss_fake, dOwn.d_loss_fake);
+});
+
+test('a model built from weights answers as the model they came from, moving average included, and refuses to train', async () => {
+  const batch = stripeBatch(8, 28, 28, 1, 10);
+  const a = makeModel({ model: 'paper-mnist', loss: 'improved-gan' }, { loss: 'improved-gan', gLoss: 'feature-matching', emaDecay: 0.9 });
+  for (let s = 0; s < 2; s++) await a.step(s, { labeled: batch, unlabeled: batch, generatorReal: batch });
+  // The names save() writes: D.*, G.*, and the moving average's D_ema.*.
+  const weights = { ...(await a.weights()) };
+  for (const [name, t] of Object.entries(await a.weights(true))) if (name.startsWith('D.')) weights[`D_ema.${name.slice(2)}`] = t;
+  const desc = describeModel(config({ model: 'paper-mnist', loss: 'improved-gan' }));
+  const opts = { ...OPTIONS, loss: 'improved-gan' as const, gLoss: 'feature-matching' as const, emaDecay: 0.9 };
+  const b = createModel(desc, opts, weights);
+  assert.deepEqual(await b.classify(batch.images, 8), await a.classify(batch.images, 8));
+  assert.deepEqual(await b.classify(batch.images, 8, true), await a.classify(batch.images, 8, true));
+  assert.deepEqual(await b.generate(someZ(3, 16), 3), await a.generate(someZ(3, 16), 3));
+  assert.deepEqual(await b.weights(true), await a.weights(true));
+  await assert.rejects(b.step(0, { labeled: batch, unlabeled: batch, generatorReal: batch }), /^Error: step: this model was built from weights for inference/);
+  await assert.rejects(b.save(path.join(tmpDir('inference'), 'state.pt')), /save: .*for inference/);
+
+  const dropped = Object.keys(weights).find((n) => n.startsWith('D_ema.'))!;
+  const missing = Object.fromEntries(Object.entries(weights).filter(([n]) => n !== dropped));
+  assert.throws(() => createModel(desc, opts, missing), new RegExp(`^Error: weights: no tensor '${escapeRegExp(dropped)}'`));
+  const misshapen = { ...weights, 'G.fc1.bias': { shape: [2], data: new Float32Array(2) } };
+  assert.throws(() => createModel(desc, opts, misshapen), /^Error: weights: 'G\.fc1\.bias' has shape \[2\], the model expects \[\d+\]$/);
 });
