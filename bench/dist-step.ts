@@ -1,7 +1,7 @@
 /**
  * Child process of the data-parallel benchmark: one rank of a Gloo process group on loopback (or a
  * lone process when WORLD is 1) timing the default recipe's training step on random images of the
- * given shape. Prints "step_s=<seconds> sync_s=<seconds>": wall time per step, and the part of it
+ * given shape at the default precision. Prints "precision=<p> step_s=<seconds> sync_s=<seconds>": wall time per step, and the part of it
  * spent averaging gradients across ranks.
  * Usage: node dist-step.js WORLD RANK PORT H C BATCH STEPS THREADS
  */
@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   const k = 10;
   const d = DEFAULTS;
   const desc = describeModel({ model: 'seed', h, w: h, c, k, nz: d.nZ, normType: d.normType, deconvType: d.deconvType, loss: d.loss, generator: d.generator });
-  const m = createModel(desc, nativeOptions({ ...d, seed: 0 }, 'cpu'));
+  const opts = nativeOptions({ ...d, seed: 0 }, 'cpu');
+  const m = createModel(desc, opts);
   const pixels = (salt: number) => Uint8Array.from({ length: bs * h * h * c }, (_, i) => ((i + salt) * 2654435761) >>> 24);
   const batch = (salt: number) => ({ images: pixels(salt + rank), labels: Int32Array.from({ length: bs }, (_, i) => (i + rank) % k), n: bs });
   const labeled = batch(0), unlabeled = batch(7);
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   for (let s = 4; s < 4 + steps; s++) await step(s);
   const dt = Number(process.hrtime.bigint() - t0) / 1e9 / steps;
   const sync = (native().gradientAveragingSeconds() - sync0) / steps;
-  process.stdout.write(`world=${world} rank=${rank} bs=${bs} threads=${threads} step_s=${dt.toFixed(4)} sync_s=${sync.toFixed(4)}\n`);
+  process.stdout.write(`world=${world} rank=${rank} bs=${bs} threads=${threads} precision=${opts.precision} step_s=${dt.toFixed(4)} sync_s=${sync.toFixed(4)}\n`);
 }
 
 main().catch((e: Error) => {

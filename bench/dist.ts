@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { figure, median } from './common';
 
-interface Timing { step: number; sync: number }
+interface Timing { step: number; sync: number; precision: string }
 
 function child(args: number[]): Promise<Timing> {
   return new Promise((resolve, reject) => {
@@ -19,9 +19,9 @@ function child(args: number[]): Promise<Timing> {
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (err += d));
     p.on('close', (code) => {
-      const m = /step_s=([\d.]+) sync_s=([\d.]+)/.exec(out);
+      const m = /precision=(\w+) step_s=([\d.]+) sync_s=([\d.]+)/.exec(out);
       if (code !== 0 || !m) reject(new Error(`dist-step ${args.join(' ')} exited ${code}: ${err.trim()}`));
-      else resolve({ step: Number(m[1]), sync: Number(m[2]) });
+      else resolve({ precision: m[1], step: Number(m[2]), sync: Number(m[3]) });
     });
   });
 }
@@ -44,6 +44,7 @@ export async function distBench(steps = 20, rounds = 3): Promise<void> {
       one.push(await timing(1, h, c, batch, steps, port++));
       many.push(await timing(cores, h, c, batch, steps, port++));
     }
+    if (h === 28) console.log(`  (precision ${one[0].precision}, the default on this machine)`);
     const s1 = median(one.map((t) => t.step)), sn = median(many.map((t) => t.step)), sync = median(many.map((t) => t.sync));
     const rounds1 = one.map((t) => (t.step * 1000).toFixed(0)).join('/'), roundsN = many.map((t) => (t.step * 1000).toFixed(0)).join('/');
     figure(`${h}x${h}x${c} step, 1 process x ${cores} threads`, s1 * 1000, 'ms', `${(batch / s1).toFixed(0)} images/s; rounds ${rounds1}`);

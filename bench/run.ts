@@ -39,16 +39,25 @@ function speed(): void {
   requireFile(ref, 'the PyTorch reference lives in ../shared/reference (set SSGAN_SHARED to its folder)');
   requireFile(PYTHON, 'apt-get install python3-torch');
   const args = ['32', '3', '32', '20', THREADS];
-  const ours: number[] = [], theirs: number[] = [];
-  // Interleaved rounds so both see the same machine state.
+  const stepOf = (r: { stdout: string }) => Number(/step_s=([\d.]+)/.exec(r.stdout)![1]);
+  const ours: number[] = [], bf16: number[] = [], theirs: number[] = [], theirsCl: number[] = [];
+  // Interleaved rounds so all see the same machine state; the reference at its default and channels-last.
   for (let round = 0; round < 3; round++) {
-    ours.push(Number(/step_s=([\d.]+)/.exec(run(process.execPath, [path.join(__dirname, 'step-time.js'), ...args], { quiet: true }).stdout)![1]));
-    theirs.push(Number(/step_s=([\d.]+)/.exec(run(PYTHON, [ref, '--h', '32', '--c', '3', '--bs', '32', '--steps', '20', '--threads', THREADS], { quiet: true }).stdout)![1]));
+    ours.push(stepOf(run(process.execPath, [path.join(__dirname, 'step-time.js'), ...args], { quiet: true })));
+    bf16.push(stepOf(run(process.execPath, [path.join(__dirname, 'step-time.js'), ...args, 'bf16'], { quiet: true })));
+    const refArgs = [ref, '--h', '32', '--c', '3', '--bs', '32', '--steps', '20', '--threads', THREADS];
+    theirs.push(stepOf(run(PYTHON, refArgs, { quiet: true })));
+    theirsCl.push(stepOf(run(PYTHON, [...refArgs, '--channels-last'], { quiet: true })));
   }
+  const ms = (xs: number[]) => `rounds ${xs.map((x) => (x * 1000).toFixed(0)).join('/')}`;
+  const best = Math.min(median(theirs), median(theirsCl));
   console.log(`speed: seed model 32x32x3, batch 32, ${THREADS} threads, 3 interleaved rounds of 20 steps`);
-  figure('ssgan step', median(ours) * 1000, 'ms', `rounds ${ours.map((x) => (x * 1000).toFixed(0)).join('/')}`);
-  figure('PyTorch reference step', median(theirs) * 1000, 'ms', `rounds ${theirs.map((x) => (x * 1000).toFixed(0)).join('/')}`);
-  figure('speed ratio (reference / ssgan)', median(theirs) / median(ours), 'x', '>= 1.0 means ssgan is faster');
+  figure('ssgan step', median(ours) * 1000, 'ms', ms(ours));
+  figure('ssgan step, --precision bf16', median(bf16) * 1000, 'ms', ms(bf16));
+  figure('PyTorch reference step', median(theirs) * 1000, 'ms', ms(theirs));
+  figure('PyTorch reference step, --channels-last', median(theirsCl) * 1000, 'ms', ms(theirsCl));
+  figure('speed ratio (the better reference / ssgan)', best / median(ours), 'x', '>= 1.0 means ssgan is faster');
+  figure('bf16 speed-up (ssgan fp32 / bf16)', median(ours) / median(bf16), 'x');
 }
 
 function ensureMnist(): void {

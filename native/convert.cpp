@@ -173,6 +173,7 @@ TrainOptions toOptions(const Napi::Value& options) {
   t.adamEpsilonInsideSqrt = r.choice<bool>("adamEpsilon", {{"pytorch", false}, {"official", true}});
   t.gan = r.flag("gan");
   t.fakeNorm = r.choice<FakeNorm>("fakeBatchNorm", {{"own", FakeNorm::Own}, {"real", FakeNorm::Real}});
+  t.precision = r.choice<Precision>("precision", {{"fp32", Precision::Fp32}, {"bf16", Precision::Bf16}});
   t.updateRate = r.integer("updateRate");
   t.reconWeight = r.number("reconWeight");
   t.reconSteps = r.integer("reconSteps");

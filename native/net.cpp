@@ -125,6 +125,7 @@ torch::Tensor NetImpl::layerForward(size_t i, torch::Tensor x, const Pass& pass)
       if (pass.dataInit && l.weightNorm && l.fromData) initFromData(i, x);
       return linearOp(i, x, weightOf(i), params_[i].bias);
     case Op::Norm: {
+      x = x.to(torch::kFloat);  // statistics in fp32 when the layer before ran in bf16
       const auto& p = params_[i];
       const auto &w = p.weight, &b = p.bias;
       if (l.norm == NormKind::Instance) return torch::instance_norm(x, w, b, {}, {}, true, l.momentum, l.eps, false);

@@ -52,6 +52,9 @@ enum class Device { Cpu, Cuda };
 // How the discriminator normalises generated batches: with their own batch statistics (the seed's),
 // or with the statistics of the real batch beside them (as inference normalises with real data's).
 enum class FakeNorm { Own, Real };
+// The training passes' arithmetic: fp32, or bf16 matrix products and convolutions under autocast
+// (weights, gradients, optimiser state, normalisation and losses stay fp32).
+enum class Precision { Fp32, Bf16 };
 
 // The recipe and optimiser settings of a run (src/native/addon.ts NativeOptions).
 struct TrainOptions {
@@ -63,6 +66,7 @@ struct TrainOptions {
   bool adamEpsilonInsideSqrt = false;  // the Improved-GAN code's m / sqrt(v + eps)
   bool gan = true;                     // false: supervised updates of the classifier only
   FakeNorm fakeNorm = FakeNorm::Own;
+  Precision precision = Precision::Fp32;
   int64_t updateRate = 1;              // seed recipe: generator updates per discriminator update
   double reconWeight = 0;              // seed recipe: reconstruction weight, annealed to 0 ...
   int64_t reconSteps = 1;              // ... over this many steps

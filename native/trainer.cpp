@@ -1,5 +1,6 @@
 #include "trainer.h"
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
 #include <torch/serialize.h>
 #include <cerrno>
 #include <cmath>
@@ -98,6 +99,33 @@ Losses averaged(Losses l) {
   return l;
 }
 
+// bf16 autocast on this thread for one forward pass (the flags are thread-local; steps run on
+// worker threads). Its cache of bf16 weight copies is dropped on exit: the weights change at every step.
+class Autocast {
+ public:
+  Autocast(bool on, bool cuda) : on_(on), cuda_(cuda) {
+    if (!on_) return;
+    if (cuda_) {
+      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+      at::autocast::set_enabled(true);
+    } else {
+      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      at::autocast::set_cpu_enabled(true);
+    }
+    at::autocast::increment_nesting();
+  }
+  ~Autocast() {
+    if (!on_) return;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    cuda_ ? at::autocast::set_enabled(false) : at::autocast::set_cpu_enabled(false);
+  }
+  Autocast(const Autocast&) = delete;
+  Autocast& operator=(const Autocast&) = delete;
+
+ private:
+  bool on_, cuda_;
+};
+
 }  // namespace
 
 Trainer::Trainer(ModelSpec spec, TrainOptions opts, WeightInit init)
@@ -155,7 +183,17 @@ torch::Tensor Trainer::sampleZ(int64_t n, bool sameOnEveryRank) {
   return sameOnEveryRank ? draw(n) : dist::rankRows(n, draw);
 }
 
-torch::Tensor Trainer::fakeBatch(int64_t n) { return g_->forward(sampleZ(n).to(device_), Pass::real()); }
+torch::Tensor Trainer::trainingForward(Net& net, const torch::Tensor& x, const Pass& pass) {
+  torch::Tensor out;
+  {
+    Autocast lowPrecision(opts_.precision == Precision::Bf16, device_.is_cuda());
+    out = net->forward(x, pass);
+  }
+  if (pass.features && pass.features->defined()) *pass.features = pass.features->to(torch::kFloat);
+  return out.to(torch::kFloat);
+}
+
+torch::Tensor Trainer::fakeBatch(int64_t n) { return trainingForward(g_, sampleZ(n).to(device_), Pass::real()); }
 
 StepPlan Trainer::plan(int64_t step) const {
   if (!opts_.gan) return {true, false, false};
@@ -184,16 +222,16 @@ Losses Trainer::discriminatorStep(int64_t step, const StepBatches& b) {
   auto y = b.labels->to(device_).to(torch::kLong);
   // Running statistics follow real batches only; generated ones use their own batch statistics.
   const bool realStats = opts_.fakeNorm == FakeNorm::Real;
-  auto realLogits = d_->forward(real, realStats ? Pass::real().recording() : Pass::real());
+  auto realLogits = trainingForward(d_, real, realStats ? Pass::real().recording() : Pass::real());
   torch::Tensor unlabeledLogits, fakeLogits;
-  if (b.unlabeled) unlabeledLogits = d_->forward(toModelInput(*b.unlabeled), Pass::real());
+  if (b.unlabeled) unlabeledLogits = trainingForward(d_, toModelInput(*b.unlabeled), Pass::real());
   if (opts_.gan) {
     torch::Tensor fake;
     {
       torch::NoGradGuard noGrad;  // the generator is not trained on this update
       fake = fakeBatch(real.size(0));
     }
-    fakeLogits = d_->forward(fake, realStats ? Pass::generatedWithRealStats() : Pass::generated());
+    fakeLogits = trainingForward(d_, fake, realStats ? Pass::generatedWithRealStats() : Pass::generated());
   }
   auto loss = discriminatorLoss(opts_, spec_.k, realLogits, y, unlabeledLogits, fakeLogits);
   optD_->zeroGrad();
@@ -233,14 +271,14 @@ Losses Trainer::generatorStep(int64_t step, const torch::Tensor& realImages) {
     // running statistics stay as the discriminator's updates left them.
     torch::NoGradGuard noGrad;
     Pass pass = Pass::generated().capturing(spec_.featureLayer, &realFeatures);
-    d_->forward(real, realStats ? pass.recording() : pass);
+    trainingForward(d_, real, realStats ? pass.recording() : pass);
   }
   if (opts_.gLoss == GeneratorLoss::FeatureMatching) {
     torch::Tensor fakeFeatures;
-    d_->forward(fake, fakePass.capturing(spec_.featureLayer, &fakeFeatures));
+    trainingForward(d_, fake, fakePass.capturing(spec_.featureLayer, &fakeFeatures));
     loss = losses::featureMatching(realFeatures, fakeFeatures);
   } else {
-    auto fakeLogits = d_->forward(fake, fakePass);
+    auto fakeLogits = trainingForward(d_, fake, fakePass);
     loss = logitGeneratorLoss(fakeLogits);
     // The annealed reconstruction term pulls early samples towards real images.
     const double recon = reconWeightAt(step);

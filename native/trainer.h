@@ -77,6 +77,8 @@ class Trainer {
   // n rows of noise: this rank's rows of the global batch's (dist.h rankRows), or, with
   // sameOnEveryRank, n rows drawn alike on every rank.
   torch::Tensor sampleZ(int64_t n, bool sameOnEveryRank = false);
+  // A training forward pass in the run's precision; its output (and captured features) in fp32.
+  torch::Tensor trainingForward(Net& net, const torch::Tensor& x, const Pass& pass);
   torch::Tensor fakeBatch(int64_t n);
   Losses discriminatorStep(int64_t step, const StepBatches& b);
   Losses generatorStep(int64_t step, const torch::Tensor& realImages);

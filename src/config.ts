@@ -35,6 +35,9 @@ export const RECIPES: readonly Recipe[] = ['ssgan', 'seed'];
 export type FakeBatchNorm = 'own' | 'real';
 export const FAKE_BATCH_NORMS: readonly FakeBatchNorm[] = ['own', 'real'];
 
+export type Precision = 'fp32' | 'bf16';
+export const PRECISIONS: readonly Precision[] = ['fp32', 'bf16'];
+
 export interface TrainConfig {
   dataset: string;
   datasetDir?: string;
@@ -89,6 +92,12 @@ export interface TrainConfig {
    * normalises every image with real data's statistics. Unset (checkpoints written without it): own.
    */
   fakeBatchNorm?: FakeBatchNorm;
+  /**
+   * The training passes' arithmetic: fp32, or bf16 convolutions and matrix products under autocast
+   * (weights, gradients, Adam, normalisation and losses stay fp32; evaluation and export are fp32).
+   * Unset (checkpoints written without it): fp32.
+   */
+  precision?: Precision;
   /** false: train the classifier alone, supervised, with no generator (a baseline for what the GAN adds). */
   gan: boolean;
   /** The paper models as the official code parametrised them: hidden gains fixed by the data init (see src/model/paper.ts). */
@@ -227,6 +236,7 @@ export function validate(c: TrainConfig, typed?: ReadonlySet<string>): TrainConf
   oneOf('--g-loss', c.gLoss, GENERATOR_LOSSES);
   if (c.generator !== undefined) oneOf('--generator', c.generator, GENERATOR_KINDS);
   if (c.fakeBatchNorm !== undefined) oneOf('--fake-batch-norm', c.fakeBatchNorm, FAKE_BATCH_NORMS);
+  if (c.precision !== undefined) oneOf('--precision', c.precision, PRECISIONS);
   oneOf('--device', c.device, DEVICES);
   oneOf('--split', c.split, SPLIT_KINDS);
   positiveInt('--batch-size', c.batchSize);

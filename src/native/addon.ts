@@ -31,7 +31,7 @@ export interface Losses {
 
 /** The training settings the addon reads: TrainConfig's own fields, complete, device resolved. */
 export type NativeOptions = Pick<TrainConfig, 'learningRateG' | 'learningRateD' | 'beta1' | 'clipNorm' | 'alpha' | 'emaDecay' | 'seed' | 'loss' | 'gLoss' | 'updateRate' | 'reconWeight' | 'reconSteps'> &
-  Required<Pick<TrainConfig, 'adamEpsilon' | 'gan' | 'fakeBatchNorm'>> & { device: 'cpu' | 'cuda' };
+  Required<Pick<TrainConfig, 'adamEpsilon' | 'gan' | 'fakeBatchNorm' | 'precision'>> & { device: 'cpu' | 'cuda' };
 
 /** Which batches a step of the recipe reads; the caller draws exactly these, in this order. */
 export interface StepPlan { labeled: boolean; unlabeled: boolean; generatorReal: boolean }

@@ -23,7 +23,7 @@ export function resolveDevice(d: TrainConfig['device']): 'cpu' | 'cuda' {
 /** The addon's options from a run's configuration (settings that older checkpoints lack take the value they trained with). */
 export function nativeOptions(c: TrainConfig, device: 'cpu' | 'cuda'): NativeOptions {
   const { learningRateG, learningRateD, beta1, clipNorm, alpha, emaDecay, seed, loss, gLoss, updateRate, reconWeight, reconSteps } = c;
-  return { learningRateG, learningRateD, beta1, clipNorm, alpha, emaDecay, seed, loss, gLoss, updateRate, reconWeight, reconSteps, device, adamEpsilon: c.adamEpsilon ?? 'pytorch', gan: c.gan ?? true, fakeBatchNorm: c.fakeBatchNorm ?? 'own' };
+  return { learningRateG, learningRateD, beta1, clipNorm, alpha, emaDecay, seed, loss, gLoss, updateRate, reconWeight, reconSteps, device, adamEpsilon: c.adamEpsilon ?? 'pytorch', gan: c.gan ?? true, fakeBatchNorm: c.fakeBatchNorm ?? 'own', precision: c.precision ?? 'fp32' };
 }
 
 /** A model to train, or with `weights` (every network tensor, by name) one for inference. */

@@ -11,11 +11,11 @@ import type { CheckpointMeta } from '../checkpoint/format';
 
 /**
  * What a resumed run may change (when typed): its length and learning-rate schedule, the decay of
- * its weight average, where it runs, and how often it logs, writes summaries and saves (which
+ * its weight average, where and in which precision it runs, and how often it logs, writes summaries and saves (which
  * leave the training itself as it was; test batches do not: they draw generator noise). Its
  * checkpoint fixes everything else.
  */
-export const RESUMABLE = ['checkpoint', 'maxTrainingSteps', 'maxEpochs', 'lrDecayStart', 'emaDecay', 'threads', 'device', 'logStep', 'writeSummaryStep', 'outputSaveStep'] as const;
+export const RESUMABLE = ['checkpoint', 'maxTrainingSteps', 'maxEpochs', 'lrDecayStart', 'emaDecay', 'threads', 'device', 'precision', 'logStep', 'writeSummaryStep', 'outputSaveStep'] as const;
 /** Where the data is: may change on resume, checked by fingerprint. */
 const LOCATION = ['dataset', 'dataDir', 'datasetDir'] as const;
 

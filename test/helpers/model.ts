@@ -4,7 +4,7 @@ import { createModel, native, type Batch, type Losses, type NativeModel, type Na
 
 export const OPTIONS: NativeOptions = {
   learningRateG: 1e-3, learningRateD: 1e-3, beta1: 0.5, clipNorm: 20, seed: 7, device: 'cpu', loss: 'seed', gLoss: 'seed', alpha: 0.9,
-  emaDecay: 0, adamEpsilon: 'pytorch', gan: true, fakeBatchNorm: 'own', updateRate: 1, reconWeight: 10, reconSteps: 1500,
+  emaDecay: 0, adamEpsilon: 'pytorch', gan: true, fakeBatchNorm: 'own', precision: 'fp32', updateRate: 1, reconWeight: 10, reconSteps: 1500,
 };
 
 export function config(over: Partial<ModelConfig> = {}): ModelConfig {
