@@ -52,12 +52,16 @@ export function resolveDatasetDir(opts: { dataset?: string; datasetDir?: string;
 
 /** id.txt: one id per line (blank lines skipped); each names an HDF5 group, at most once. */
 export function readIds(idFile: string): string[] {
-  const ids = fs.readFileSync(idFile, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+  // One pass, no intermediate arrays: 70,000 ids are read by every command that loads MNIST.
+  const ids: string[] = [];
   const seen = new Set<string>();
-  for (const id of ids) {
-    if (/[/\0]/.test(id)) throw new Error(`${idFile}: id ${quoted(id)} cannot name an HDF5 group (it holds '/' or a NUL)`);
+  for (const line of fs.readFileSync(idFile, 'utf8').split('\n')) {
+    const id = line.trim();
+    if (id.length === 0) continue;
+    if (id.includes('/') || id.includes('\0')) throw new Error(`${idFile}: id ${quoted(id)} cannot name an HDF5 group (it holds '/' or a NUL)`);
     if (seen.has(id)) throw new Error(`${idFile}: id ${quoted(id)} is listed twice`);
     seen.add(id);
+    ids.push(id);
   }
   return ids;
 }

@@ -66,17 +66,21 @@ export interface SplitFile { train: string[]; test: string[] }
 /** Maps split.json's id lists to indices into `ids`, refusing unknown or repeated ids and empty lists. */
 export function officialSplit(file: string, split: SplitFile, ids: string[]): { train: Int32Array; test: Int32Array } {
   if (split === null || typeof split !== 'object' || Array.isArray(split)) throw new Error(`${file}: expected a JSON object {"train": [ids], "test": [ids]}`);
-  const index = new Map(ids.map((id, i) => [id, i]));
+  const index = new Map<string, number>();
+  for (let i = 0; i < ids.length; i++) index.set(ids[i], i);
   const seen = new Uint8Array(ids.length);
   const map = (list: unknown, part: string): Int32Array => {
     if (!Array.isArray(list) || list.length === 0) throw new Error(`${file}: "${part}" must be a non-empty list of ids`);
-    return Int32Array.from(list, (id: unknown) => {
-      const i = typeof id === 'string' || typeof id === 'number' ? index.get(String(id)) : undefined;
+    const out = new Int32Array(list.length);
+    for (let j = 0; j < list.length; j++) {
+      const id: unknown = list[j];
+      const i = typeof id === 'string' ? index.get(id) : typeof id === 'number' ? index.get(String(id)) : undefined;
       if (i === undefined) throw new Error(`${file}: ${part} id ${typeof id === 'string' ? quoted(id) : brief(JSON.stringify(id) ?? String(id), 80)} is not in id.txt`);
       if (seen[i]) throw new Error(`${file}: id ${quoted(String(id))} is listed twice`);
       seen[i] = 1;
-      return i;
-    });
+      out[j] = i;
+    }
+    return out;
   };
   return { train: map(split.train, 'train'), test: map(split.test, 'test') };
 }
