@@ -16,6 +16,8 @@
  *   score [CKPT]       ssgan score on 10,000 MNIST samples, cold and warm, with the judge and the real-data floor
  *   checkpoint         what checkpoint integrity costs: SHA-256 on save and on load, MNIST seed model
  *   coldload [ROUNDS]  first load of a seed-written MNIST file (h5py layout, 70,000 groups) vs h5py reading it
+ *   paper [ROUNDS] [CIFAR_STEPS]
+ *                      paper-mnist's epoch and paper-cifar's step against PyTorch code of the same model and recipe
  *   dist [STEPS] [ROUNDS]
  *                      data-parallel step: 1 process x all cores against 1 process per core (Gloo), same global batch
  *   startup [CKPT] [ROUNDS]
@@ -29,6 +31,7 @@ import { figure, median, PYTHON, requireFile, ROOT, run, SHARED, ssgan } from '.
 import { curves } from './curves';
 import { coldLoadBench } from './coldload';
 import { distBench } from './dist';
+import { paperBench } from './paper';
 import { scoreBench } from './score';
 import { startupBench } from './startup';
 
@@ -171,6 +174,7 @@ function main(): void {
     score: () => scoreBench(ensureMnist, a),
     startup: () => startupBench(ensureMnist, a, b === undefined ? undefined : Number(b)),
     coldload: () => coldLoadBench(Number(a ?? 3)),
+    paper: () => paperBench(ensureMnist, Number(a ?? 2), Number(b ?? 4)),
     dist: () => void distBench(Number(a ?? 20), Number(b ?? 3)),
     checkpoint: () => void process.stdout.write(run(process.execPath, [path.join(__dirname, 'checkpoint.js')], { quiet: true }).stdout),
   };
