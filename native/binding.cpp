@@ -3,6 +3,8 @@
 // the trainer locked (async.h), and converts the result back.
 #include <malloc.h>
 #include <napi.h>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include "async.h"
 #include "convert.h"
@@ -127,6 +129,14 @@ Napi::Value BlasThreads(const Napi::CallbackInfo& info) { return Napi::Number::N
 Napi::Value CudaAvailable(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), torch::cuda::is_available()); }
 Napi::Value TorchVersion(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), TORCH_VERSION); }
 
+// exitNow(code): ends the process without running static destructors: libtorch and the ~290
+// libraries it loads spend 0.1-0.2 s at exit tearing down what the OS reclaims anyway.
+Napi::Value ExitNow(const Napi::CallbackInfo& info) {
+  const int code = info[0].As<Napi::Number>().Int32Value();
+  std::fflush(nullptr);
+  std::_Exit(code);
+}
+
 // joinProcessGroup(options): Promise, settled once every rank has joined (or the timeout passed).
 Napi::Value JoinProcessGroup(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
@@ -153,6 +163,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("blasThreads", Napi::Function::New(env, BlasThreads));
   exports.Set("cudaAvailable", Napi::Function::New(env, CudaAvailable));
   exports.Set("torchVersion", Napi::Function::New(env, TorchVersion));
+  exports.Set("exitNow", Napi::Function::New(env, ExitNow));
   exports.Set("joinProcessGroup", Napi::Function::New(env, JoinProcessGroup));
   exports.Set("anyRank", Napi::Function::New(env, AnyRank));
   exports.Set("gradientAveragingSeconds", Napi::Function::New(env, GradientAveragingSeconds));

@@ -32,6 +32,7 @@ export function registerEvalCommands(program: Command): void {
       const { formatReport, reportJson } = await import('./report');
       const report = await runEval({ ...f, dataIds: f.dataId });
       process.stdout.write(f.json ? `${JSON.stringify(reportJson(report))}\n` : `${formatReport(report)}\n`);
+      await exitWhenDone();
     }));
 
   program
@@ -65,5 +66,12 @@ export function registerEvalCommands(program: Command): void {
       const { writeSamples } = await import('./sample');
       await writeSamples(f.out, s);
       process.stdout.write(`wrote ${f.out}: ${s.n} images ${s.h}x${s.w}x${s.c} from ${what}\n`);
+      await exitWhenDone();
     }));
+}
+
+/** Everything is written and nothing is pending: skip libtorch's teardown when it was loaded. */
+async function exitWhenDone(): Promise<void> {
+  const { exitWhenWritten } = await import('../native/addon');
+  await exitWhenWritten(process.exitCode === undefined ? 0 : Number(process.exitCode));
 }
