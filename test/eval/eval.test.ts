@@ -92,7 +92,7 @@ describe('eval and sample on fixture data', { skip: haveAddon ? false : `needs t
     await assert.rejects(writeSamples(path.join(fx.root, 'x.jpg'), a), /\.png/);
   });
 
-  it('CLI: export --onnx, eval --json with both backends, sample', () => {
+  it('CLI: export --onnx, eval --json with both backends, sample', async () => {
     const cli = path.join(repoRoot(), 'dist', 'src', 'cli.js');
     const out = path.join(fx.root, 'cli-onnx');
     const exp = execFileSync(process.execPath, [cli, 'export', '--onnx', '--checkpoint', fx.trainDir, '--out', out], { encoding: 'utf8' });
@@ -106,6 +106,15 @@ describe('eval and sample on fixture data', { skip: haveAddon ? false : `needs t
     const png = path.join(fx.root, 'cli.png');
     execFileSync(process.execPath, [cli, 'sample', '--onnx', path.join(out, 'generator.onnx'), '--out', png, '--n', '4'], { encoding: 'utf8' });
     assert.ok(PNG.sync.read(fs.readFileSync(png)).width > 0);
+    // From a checkpoint (libtorch, which the process skips tearing down): all output written, exit 0,
+    // the same PNG as sampling in this process.
+    const ckPng = path.join(fx.root, 'cli-ck.png');
+    const said = execFileSync(process.execPath, [cli, 'sample', '--checkpoint', fx.checkpoint, '--out', ckPng, '--n', '5', '--seed', '2', '--threads', '1'], { encoding: 'utf8' });
+    assert.match(said, /^wrote .*cli-ck\.png: 5 images .* \(step \d+\)\n$/);
+    const ck = await loadCheckpoint(fx.checkpoint, { threads: 1, device: 'cpu' });
+    const here = path.join(fx.root, 'here.png');
+    await writeSamples(here, await sampleTorch(ck.model, { ...ck.desc.config, zLow: ck.desc.zLow, zHigh: ck.desc.zHigh }, 5, 2));
+    assert.ok(fs.readFileSync(ckPng).equals(fs.readFileSync(here)), 'the CLI and in-process samples differ');
     // examples/classify.js, as a user would run it, on a PNG of the model's size.
     const digit = new PNG({ width: FIX.w, height: FIX.h });
     digit.data.fill(200);
