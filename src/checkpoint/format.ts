@@ -1,6 +1,7 @@
 /**
  * The checkpoint format. `<train dir>/model-<step>/` holds:
- *  - `state.pt`: both networks, both optimisers, the RNG (libtorch's archive, written by the addon);
+ *  - `state.pt`: both networks, both optimisers, the RNG (libtorch's archive, written by the addon;
+ *    inference reads the networks alone from it, without libtorch: state-file.ts);
  *  - `checkpoint.json`: step, configs, dataset facts, sampler position (CheckpointMeta);
  *  - `manifest.json`, written last: the size and SHA-256 of each of the above (Manifest).
  * A checkpoint is built under a temporary name and renamed into place once its manifest is
