@@ -9,6 +9,7 @@
 #include "async.h"
 #include "convert.h"
 #include "dist.h"
+#include "large-pages.h"
 #include "threads.h"
 #include "trainer.h"
 
@@ -44,8 +45,12 @@ class Model : public Napi::ObjectWrap<Model> {
   // one for inference, every network tensor from `weights` (Trainer's two constructors).
   Model(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Model>(info) {
     guarded(info.Env(), [&] {
-      if (info[2].IsUndefined()) trainer_ = std::make_shared<Trainer>(toSpec(info[0]), toOptions(info[1]));
-      else trainer_ = std::make_shared<Trainer>(toSpec(info[0]), toOptions(info[1]), toWeights(info[2], /*borrow=*/true));  // copied in
+      if (info[2].IsUndefined()) {
+        trainer_ = std::make_shared<Trainer>(toSpec(info[0]), toOptions(info[1]));
+      } else {
+        useLargePages();  // a process that runs inference: its passes write fresh memory
+        trainer_ = std::make_shared<Trainer>(toSpec(info[0]), toOptions(info[1]), toWeights(info[2], /*borrow=*/true));  // copied in
+      }
       return info.Env().Undefined();
     });
   }
