@@ -143,11 +143,14 @@ export function skippedLines(o: OpenedCheckpoint): string[] {
   return o.skipped.map((s) => `Skipped ${s.dir}: ${s.reason}`);
 }
 
-/** The networks of a checkpoint already opened (and verified) by openCheckpoint; no optimiser state is read. */
-export function readNetworks(opened: Pick<OpenedCheckpoint, 'dir' | 'meta'>): CheckpointNetworks {
+/**
+ * The networks of a checkpoint already opened (and verified) by openCheckpoint; no optimiser state is
+ * read. `prefix`: only the tensors named with it (one network, e.g. the classifier an export needs).
+ */
+export function readNetworks(opened: Pick<OpenedCheckpoint, 'dir' | 'meta'>, prefix?: string): CheckpointNetworks {
   const { dir, meta } = opened;
-  const tensors = readStateTensors(path.join(dir, STATE_FILE), (name) => /^(D|G|D_ema)\./.test(name));
-  return { dir, meta, step: meta.step, desc: describeModel(meta.modelConfig), tensors };
+  const want = prefix === undefined ? (name: string) => /^(D|G|D_ema)\./.test(name) : (name: string) => name.startsWith(prefix);
+  return { dir, meta, step: meta.step, desc: describeModel(meta.modelConfig), tensors: readStateTensors(path.join(dir, STATE_FILE), want) };
 }
 
 /** A native model for inference, built from a checkpoint's networks: no random initialisation, no optimisers. */

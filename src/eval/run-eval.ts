@@ -4,7 +4,7 @@
  */
 import { exactlyOne } from '../cli-util';
 import { loadDataset, resolveDatasetDir } from '../data/dataset';
-import { checkpointClassifierBytes, usesEma } from '../export/from-checkpoint';
+import { checkpointClassifierBytes, classifierPrefix, usesEma } from '../export/from-checkpoint';
 import { inferenceModel, openCheckpoint, readNetworks, skippedLines } from '../checkpoint/load';
 import { gather } from '../data/batch';
 import { evaluatePredictors, selectExamples, type BackendRun, type Disagreements } from './evaluate';
@@ -53,8 +53,9 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
   checkSource(o);
   const opened = o.checkpoint ? openCheckpoint(o.checkpoint) : undefined;
   for (const line of opened ? skippedLines(opened) : []) process.stderr.write(`warning: ${line}\n`);
-  // A checkpoint's networks are read without libtorch: the addon loads only for the torch backend.
-  const nets = opened ? readNetworks(opened) : undefined;
+  // A checkpoint's networks are read without libtorch: the addon loads only for the torch backend,
+  // and onnxruntime needs the classifier's tensors only.
+  const nets = opened ? readNetworks(opened, o.backend === 'onnx' ? classifierPrefix(opened) : undefined) : undefined;
   let cls: OnnxClassifier | undefined;
   try {
     // onnxruntime loads only for the backends that use it.

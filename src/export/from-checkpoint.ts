@@ -17,9 +17,14 @@ export function checkpointWeights(ck: LoadedCheckpoint): Promise<Weights> {
   return ck.model.weights(usesEma(ck));
 }
 
-/** The classifier's tensors of a checkpoint's networks, named `D.*`: the moving average's when kept (as checkpointWeights). */
+/** Where in state.pt the classifier's tensors are: the moving average's when kept (as checkpointWeights). */
+export function classifierPrefix(ck: { meta: CheckpointMeta }): 'D_ema.' | 'D.' {
+  return usesEma(ck) ? 'D_ema.' : 'D.';
+}
+
+/** The classifier's tensors of a checkpoint's networks, named `D.*` (classifierPrefix). */
 export function classifierTensors(nets: CheckpointNetworks): Weights {
-  const from = usesEma(nets) ? 'D_ema.' : 'D.';
+  const from = classifierPrefix(nets);
   const out: Weights = {};
   for (const [name, t] of Object.entries(nets.tensors)) if (name.startsWith(from)) out[`D.${name.slice(from.length)}`] = t;
   return out;
