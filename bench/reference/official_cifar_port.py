@@ -174,14 +174,7 @@ def gforward(n, init=False):
     h = F.relu(bn(F.conv_transpose2d(h, G['w2'], None, 2, 2, 1), G['b2']))
     return torch.tanh(wn_out(GO, F.conv_transpose2d(h, wn_weight(GO), None, 2, 2, 1), init))
 
-class Adam:  # nn.adam_updates: m / sqrt(v + 1e-8), bias-corrected, mom1 0.5
-    def __init__(s, ps): s.ps = ps; s.m = [torch.zeros_like(p) for p in ps]; s.v = [torch.zeros_like(p) for p in ps]; s.t = 0
-    @torch.no_grad()
-    def step(s, lr):
-        s.t += 1
-        for p, m, v in zip(s.ps, s.m, s.v):
-            g = p.grad; m.mul_(0.5).add_(0.5 * g); v.mul_(0.999).add_(0.001 * g * g)
-            p.sub_(lr * (m / (1 - 0.5 ** s.t)) / (v / (1 - 0.999 ** s.t) + 1e-8).sqrt()); p.grad = None
+from official_adam import Adam  # nn.adam_updates
 dparams = [t for _, *r in D for l in r[:1] if isinstance(l, dict) for t in (l['v'], l['g'], l['b']) if t.requires_grad]
 gparams = list(G.values()) + [GO['v'], GO['g'], GO['b']]
 od, og = Adam(dparams), Adam(gparams)

@@ -52,14 +52,7 @@ def gforward(n):
     h = F.softplus(bnorm(z @ G['w1'], G['b1'])); h = F.softplus(bnorm(h @ G['w2'], G['b2']))
     W = G['w3'] * (G['s3'] / (1e-6 + G['w3'].pow(2).sum(0)).sqrt())
     return torch.sigmoid(h @ W + G['b3'])
-class Adam:  # nn.adam_updates: m / sqrt(v + 1e-8), bias-corrected, mom1 0.5
-    def __init__(s, ps): s.ps = ps; s.m = [torch.zeros_like(p) for p in ps]; s.v = [torch.zeros_like(p) for p in ps]; s.t = 0
-    @torch.no_grad()
-    def step(s, lr):
-        s.t += 1
-        for p, m, v in zip(s.ps, s.m, s.v):
-            g = p.grad; m.mul_(0.5).add_(0.5 * g); v.mul_(0.999).add_(0.001 * g * g)
-            p.sub_(lr * (m / (1 - 0.5 ** s.t)) / (v / (1 - 0.999 ** s.t) + 1e-8).sqrt()); p.grad = None
+from official_adam import Adam  # nn.adam_updates
 dparams = [t for l in D for t in l.values() if t.requires_grad]; gparams = list(G.values())
 od, og = Adam(dparams), Adam(gparams)
 avg = [torch.zeros_like(p) for p in dparams]
