@@ -44,7 +44,7 @@ export async function distBench(steps = 20, rounds = 3): Promise<void> {
       one.push(await timing(1, h, c, batch, steps, port++));
       many.push(await timing(cores, h, c, batch, steps, port++));
     }
-    if (h === 28) console.log(`  (precision ${one[0].precision}, the default on this machine)`);
+    if (h === 28) console.log(`  (precision ${one[0].precision}, the default)`);
     const s1 = median(one.map((t) => t.step)), sn = median(many.map((t) => t.step)), sync = median(many.map((t) => t.sync));
     const rounds1 = one.map((t) => (t.step * 1000).toFixed(0)).join('/'), roundsN = many.map((t) => (t.step * 1000).toFixed(0)).join('/');
     figure(`${h}x${h}x${c} step, 1 process x ${cores} threads`, s1 * 1000, 'ms', `${(batch / s1).toFixed(0)} images/s; rounds ${rounds1}`);
