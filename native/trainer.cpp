@@ -99,6 +99,17 @@ Losses averaged(Losses l) {
   return l;
 }
 
+// Copies `from` into the model's tensor `into` (named `name`), refusing another shape.
+void copyChecked(const char* where, const std::string& name, torch::Tensor& into, const torch::Tensor& from) {
+  if (from.sizes() != into.sizes())
+    throw std::runtime_error(std::string(where) + ": '" + name + "' has shape " + c10::str(from.sizes()) + ", the model expects " + c10::str(into.sizes()));
+  // A plain copy on this thread: copy_ would wake the intra-op threads for every tensor.
+  if (into.is_cpu() && from.is_cpu() && into.is_contiguous() && from.is_contiguous() && into.scalar_type() == from.scalar_type())
+    std::memcpy(into.data_ptr(), from.data_ptr(), into.nbytes());
+  else
+    into.copy_(from);
+}
+
 // bf16 autocast on this thread for one forward pass (the flags are thread-local; steps run on
 // worker threads). Its cache of bf16 weight copies is dropped on exit: the weights change at every step.
 class Autocast {
@@ -158,14 +169,7 @@ Trainer::Trainer(ModelSpec spec, TrainOptions opts, const NamedTensors& weights)
   for (auto& [name, t] : state()) {
     auto it = weights.find(name);
     if (it == weights.end()) throw std::runtime_error("weights: no tensor '" + name + "' (were they written for another model?)");
-    const auto& w = it->second;
-    if (w.sizes() != t.sizes())
-      throw std::runtime_error("weights: '" + name + "' has shape " + c10::str(w.sizes()) + ", the model expects " + c10::str(t.sizes()));
-    // A plain copy on this thread: copy_ would wake the intra-op threads for every tensor.
-    if (t.is_cpu() && w.is_cpu() && t.is_contiguous() && w.is_contiguous() && t.scalar_type() == w.scalar_type())
-      std::memcpy(t.data_ptr(), w.data_ptr(), t.nbytes());
-    else
-      t.copy_(w);
+    copyChecked("weights", name, t, it->second);
   }
 }
 
@@ -377,9 +381,7 @@ void Trainer::setWeights(const NamedTensors& w) {
   for (auto& [name, value] : w) {
     auto it = std::find_if(all.begin(), all.end(), [&](auto& p) { return p.first == name; });
     if (it == all.end()) throw std::runtime_error("setWeights: the model has no tensor named '" + name + "'");
-    if (it->second.sizes() != value.sizes())
-      throw std::runtime_error("setWeights: '" + name + "' has shape " + c10::str(it->second.sizes()) + ", got " + c10::str(value.sizes()));
-    it->second.copy_(value);
+    copyChecked("setWeights", name, it->second, value);
   }
 }
 
