@@ -12,10 +12,10 @@ export const PYTHON = '/usr/bin/python3';
 export interface Run { stdout: string; stderr: string; seconds: number; peakRssMb: number }
 
 /** Runs a command to completion, timing it and reading its peak RSS from GNU time's -f %M (KiB). */
-export function run(cmd: string, args: string[], opts: { quiet?: boolean } = {}): Run {
+export function run(cmd: string, args: string[], opts: { quiet?: boolean; env?: NodeJS.ProcessEnv } = {}): Run {
   const timeFile = path.join(fs.mkdtempSync('/tmp/ssgan-bench-'), 'time');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, cmd, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, cmd, ...args], { cwd: ROOT, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (!opts.quiet) process.stderr.write(r.stdout.split('\n').filter((l) => !l.startsWith('step ')).slice(-6).join('\n') + '\n');
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);

@@ -28,6 +28,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { figure, median, PYTHON, requireFile, ROOT, run, SHARED, ssgan } from './common';
+import { chooseBlasKernels } from '../src/native/blas-kernels';
 import { curves } from './curves';
 import { coldLoadBench } from './coldload';
 import { distBench } from './dist';
@@ -161,6 +162,9 @@ function cifar(steps: number): void {
 
 function main(): void {
   const [name, a, b, c, d, ...rest] = process.argv.slice(2);
+  // Every child, ssgan's and the PyTorch references', loads OpenBLAS with the kernels ssgan picks.
+  chooseBlasKernels();
+  if (process.env.OPENBLAS_CORETYPE) console.log(`OpenBLAS kernels for ssgan and the references: OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE}`);
   const all: Record<string, () => void> = {
     speed,
     memory,

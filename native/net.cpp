@@ -26,11 +26,18 @@ torch::Tensor gainShape(const LayerSpec& l, const torch::Tensor& g, int64_t dim)
 template <typename Draw>
 torch::Tensor rowsOf(const torch::Tensor& x, const Pass& pass, Draw draw) {
   std::vector<int64_t> shape = x.sizes().vec();
-  if (pass.sameOnEveryRank) return draw(shape);
-  return dist::rankRows(x.size(0), [&](int64_t rows) {
-    shape[0] = rows;
-    return draw(shape);
-  });
+  auto part = [&](int64_t n) {
+    shape[0] = n;
+    if (pass.sameOnEveryRank) return draw(shape);
+    return dist::rankRows(n, [&](int64_t rows) {
+      shape[0] = rows;
+      return draw(shape);
+    });
+  };
+  if (pass.parts.empty()) return part(x.size(0));
+  std::vector<torch::Tensor> masks;
+  for (int64_t n : pass.parts) masks.push_back(part(n));
+  return torch::cat(masks);
 }
 
 }  // namespace
@@ -121,9 +128,17 @@ torch::Tensor NetImpl::layerForward(size_t i, torch::Tensor x, const Pass& pass)
   switch (l.op) {
     case Op::Conv:
     case Op::Deconv:
-    case Op::Dense:
+    case Op::Dense: {
       if (pass.dataInit && l.weightNorm && l.fromData) initFromData(i, x);
-      return linearOp(i, x, weightOf(i), params_[i].bias);
+      const auto& p = params_[i];
+      if (l.op == Op::Dense && l.weightNorm && x.size(0) < l.inC) {
+        // x (g v / ||v||)^T + b as (x v^T) g / ||v|| + b: with fewer examples than inputs, scaling
+        // the [N, out] product touches less memory than building the [out, in] weight (forward
+        // and backward).
+        return torch::addcmul(p.bias, torch::linear(x, p.v), p.g / p.v.norm(2, {1}));
+      }
+      return linearOp(i, x, weightOf(i), p.bias);
+    }
     case Op::Norm: {
       x = x.to(torch::kFloat);  // statistics in fp32 when the layer before ran in bf16
       const auto& p = params_[i];

@@ -18,6 +18,9 @@ struct Pass {
   // Every rank of a process group sees this same batch (else its slice of the global batch, and
   // noise and dropout draw its rows of the global batch's masks: dist.h rankRows).
   bool sameOnEveryRank = false;
+  // Row counts of the batches this one joins: noise and dropout are drawn part by part, as separate
+  // passes over each would draw them (empty: one batch).
+  std::vector<int64_t> parts;
 
   // Training on real images: batch statistics, and the running ones follow them.
   static Pass real() { return {}; }
@@ -34,6 +37,12 @@ struct Pass {
   Pass recording() const {
     Pass p = *this;
     p.recordStats = true;
+    return p;
+  }
+  // This pass over `sizes` batches joined along the batch dimension.
+  Pass joining(std::vector<int64_t> sizes) const {
+    Pass p = *this;
+    p.parts = std::move(sizes);
     return p;
   }
   // This pass, also copying layer `layer`'s flattened output to *out.

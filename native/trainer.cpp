@@ -146,6 +146,8 @@ Trainer::Trainer(ModelSpec spec, TrainOptions opts, WeightInit init)
       gen_(at::make_generator<at::CPUGeneratorImpl>(opts_.seed)),
       d_(nullptr), g_(nullptr), dEma_(nullptr) {
   if (device_.is_cuda()) torch::manual_seed(opts_.seed);  // CUDA-side noise and dropout
+  for (const auto& l : spec_.discriminator)
+    if (l.op == Op::Norm && l.norm == NormKind::Batch) joinablePasses_ = false;
   d_ = Net(spec_.discriminator, gen_, init);
   g_ = Net(spec_.generator, gen_, init);
   d_->to(device_);
@@ -224,18 +226,35 @@ Losses Trainer::step(int64_t step, const StepBatches& b) {
 Losses Trainer::discriminatorStep(int64_t step, const StepBatches& b) {
   auto real = toModelInput(*b.labeledImages);
   auto y = b.labels->to(device_).to(torch::kLong);
-  // Running statistics follow real batches only; generated ones use their own batch statistics.
-  const bool realStats = opts_.fakeNorm == FakeNorm::Real;
-  auto realLogits = trainingForward(d_, real, realStats ? Pass::real().recording() : Pass::real());
-  torch::Tensor unlabeledLogits, fakeLogits;
-  if (b.unlabeled) unlabeledLogits = trainingForward(d_, toModelInput(*b.unlabeled), Pass::real());
-  if (opts_.gan) {
-    torch::Tensor fake;
-    {
+  torch::Tensor realLogits, unlabeledLogits, fakeLogits;
+  if (joinablePasses_) {
+    // One pass over the labeled, unlabeled and generated batches joined: the same outputs as three
+    // passes (no layer mixes examples), with the weights normalised once and larger products.
+    std::vector<torch::Tensor> parts = {real};
+    if (b.unlabeled) parts.push_back(toModelInput(*b.unlabeled));
+    if (opts_.gan) {
       torch::NoGradGuard noGrad;  // the generator is not trained on this update
-      fake = fakeBatch(real.size(0));
+      parts.push_back(fakeBatch(real.size(0)));
     }
-    fakeLogits = trainingForward(d_, fake, realStats ? Pass::generatedWithRealStats() : Pass::generated());
+    std::vector<int64_t> sizes;
+    for (auto& t : parts) sizes.push_back(t.size(0));
+    auto logits = trainingForward(d_, torch::cat(parts), Pass::real().joining(sizes)).split_with_sizes(sizes);
+    realLogits = logits[0];
+    if (b.unlabeled) unlabeledLogits = logits[1];
+    if (opts_.gan) fakeLogits = logits.back();
+  } else {
+    // Running statistics follow real batches only; generated ones use their own batch statistics.
+    const bool realStats = opts_.fakeNorm == FakeNorm::Real;
+    realLogits = trainingForward(d_, real, realStats ? Pass::real().recording() : Pass::real());
+    if (b.unlabeled) unlabeledLogits = trainingForward(d_, toModelInput(*b.unlabeled), Pass::real());
+    if (opts_.gan) {
+      torch::Tensor fake;
+      {
+        torch::NoGradGuard noGrad;  // the generator is not trained on this update
+        fake = fakeBatch(real.size(0));
+      }
+      fakeLogits = trainingForward(d_, fake, realStats ? Pass::generatedWithRealStats() : Pass::generated());
+    }
   }
   auto loss = discriminatorLoss(opts_, spec_.k, realLogits, y, unlabeledLogits, fakeLogits);
   optD_->zeroGrad();

@@ -95,6 +95,9 @@ class Trainer {
   Net d_, g_, dEma_;
   std::unique_ptr<Adam> optD_, optG_;
   int64_t emaUpdates_ = 0;
+  // No batch norm in the discriminator: its outputs for one example do not depend on the others,
+  // so batches that one update sees can share a forward pass.
+  bool joinablePasses_ = true;
   std::mutex mutex_;
 };
 

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import type { TrainConfig } from '../config';
 import { completeLayer } from '../model/layers';
+import { chooseBlasKernels } from './blas-kernels';
 import type { ModelDescription } from '../model/describe';
 
 /** A parameter or buffer: float32 values in PyTorch layout. */
@@ -103,6 +104,7 @@ let binding: Binding | undefined;
 export function native(): Binding {
   if (binding) return binding;
   const file = path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'ssgan_native.node');
+  chooseBlasKernels();
   try {
     binding = require(file) as Binding;
   } catch (e) {
