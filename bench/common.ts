@@ -23,6 +23,16 @@ export function run(cmd: string, args: string[], opts: { quiet?: boolean; env?: 
   return { stdout: r.stdout, stderr: r.stderr, seconds, peakRssMb };
 }
 
+/**
+ * The environments a PyTorch reference runs in: its default (OpenBLAS's idle threads spinning for
+ * 2^28 cycles after each call) and with the setting ssgan makes (OPENBLAS_THREAD_TIMEOUT=4,
+ * src/native/addon.ts), so a figure compares ssgan with the better of the two.
+ */
+export const REFERENCE_ENVS: Record<string, NodeJS.ProcessEnv> = {
+  default: { ...process.env, OPENBLAS_THREAD_TIMEOUT: undefined },
+  'OPENBLAS_THREAD_TIMEOUT=4': { ...process.env, OPENBLAS_THREAD_TIMEOUT: '4' },
+};
+
 export function ssgan(args: string[], opts: { quiet?: boolean } = {}): Run {
   return run(process.execPath, [SSGAN, ...args], opts);
 }

@@ -27,8 +27,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { figure, median, PYTHON, requireFile, ROOT, run, SHARED, ssgan } from './common';
-import { chooseBlasKernels } from '../src/native/blas-kernels';
+import { figure, median, PYTHON, REFERENCE_ENVS, requireFile, ROOT, run, SHARED, ssgan } from './common';
 import { curves } from './curves';
 import { coldLoadBench } from './coldload';
 import { distBench } from './dist';
@@ -44,23 +43,26 @@ function speed(): void {
   requireFile(PYTHON, 'apt-get install python3-torch');
   const args = ['32', '3', '32', '20', THREADS];
   const stepOf = (r: { stdout: string }) => Number(/step_s=([\d.]+)/.exec(r.stdout)![1]);
-  const ours: number[] = [], bf16: number[] = [], theirs: number[] = [], theirsCl: number[] = [];
-  // Interleaved rounds so all see the same machine state; the reference at its default and channels-last.
+  const ours: number[] = [], bf16: number[] = [];
+  const refArgs = [ref, '--h', '32', '--c', '3', '--bs', '32', '--steps', '20', '--threads', THREADS];
+  // The reference at its default and channels-last, each in both environments (REFERENCE_ENVS).
+  const variants = Object.entries(REFERENCE_ENVS).flatMap(([name, env]) => [
+    { name: `PyTorch reference step (${name})`, args: refArgs, env, times: [] as number[] },
+    { name: `PyTorch reference step, --channels-last (${name})`, args: [...refArgs, '--channels-last'], env, times: [] as number[] },
+  ]);
+  // Interleaved rounds so all see the same machine state.
   for (let round = 0; round < 3; round++) {
     ours.push(stepOf(run(process.execPath, [path.join(__dirname, 'step-time.js'), ...args], { quiet: true })));
     bf16.push(stepOf(run(process.execPath, [path.join(__dirname, 'step-time.js'), ...args, 'bf16'], { quiet: true })));
-    const refArgs = [ref, '--h', '32', '--c', '3', '--bs', '32', '--steps', '20', '--threads', THREADS];
-    theirs.push(stepOf(run(PYTHON, refArgs, { quiet: true })));
-    theirsCl.push(stepOf(run(PYTHON, [...refArgs, '--channels-last'], { quiet: true })));
+    for (const v of variants) v.times.push(stepOf(run(PYTHON, v.args, { quiet: true, env: v.env })));
   }
   const ms = (xs: number[]) => `rounds ${xs.map((x) => (x * 1000).toFixed(0)).join('/')}`;
-  const best = Math.min(median(theirs), median(theirsCl));
+  const best = Math.min(...variants.map((v) => median(v.times)));
   console.log(`speed: seed model 32x32x3, batch 32, ${THREADS} threads, 3 interleaved rounds of 20 steps`);
   figure('ssgan step', median(ours) * 1000, 'ms', ms(ours));
   figure('ssgan step, --precision bf16', median(bf16) * 1000, 'ms', ms(bf16));
-  figure('PyTorch reference step', median(theirs) * 1000, 'ms', ms(theirs));
-  figure('PyTorch reference step, --channels-last', median(theirsCl) * 1000, 'ms', ms(theirsCl));
-  figure('speed ratio (the better reference / ssgan)', best / median(ours), 'x', '>= 1.0 means ssgan is faster');
+  for (const v of variants) figure(v.name, median(v.times) * 1000, 'ms', ms(v.times));
+  figure('speed ratio (the best reference / ssgan)', best / median(ours), 'x', '>= 1.0 means ssgan is faster');
   figure('bf16 speed-up (ssgan fp32 / bf16)', median(ours) / median(bf16), 'x');
 }
 
@@ -162,9 +164,8 @@ function cifar(steps: number): void {
 
 function main(): void {
   const [name, a, b, c, d, ...rest] = process.argv.slice(2);
-  // Every child, ssgan's and the PyTorch references', loads OpenBLAS with the kernels ssgan picks.
-  chooseBlasKernels();
-  if (process.env.OPENBLAS_CORETYPE) console.log(`OpenBLAS kernels for ssgan and the references: OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE}`);
+  // ssgan and the PyTorch references run in this environment alike; OpenBLAS's kernels depend on it.
+  console.log(`OpenBLAS kernels: ${process.env.OPENBLAS_CORETYPE ? `OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} (from the environment)` : "OpenBLAS's own choice for this CPU"}`);
   const all: Record<string, () => void> = {
     speed,
     memory,

@@ -48,7 +48,6 @@ class Model : public Napi::ObjectWrap<Model> {
       if (info[2].IsUndefined()) {
         trainer_ = std::make_shared<Trainer>(toSpec(info[0]), toOptions(info[1]));
       } else {
-        useLargePages();  // a process that runs inference: its passes write fresh memory
         trainer_ = std::make_shared<Trainer>(toSpec(info[0]), toOptions(info[1]), toWeights(info[2], /*borrow=*/true));  // copied in
       }
       return info.Env().Undefined();
@@ -158,8 +157,10 @@ Napi::Value AnyRank(const Napi::CallbackInfo& info) {
 Napi::Value GradientAveragingSeconds(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), dist::gradientAveragingSeconds()); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  // A training step allocates and frees the same large activation buffers every time. glibc would
-  // serve each from a fresh mmap (and page-fault it in again); keeping them on the heap reuses them.
+  // A training step allocates and frees the same activation buffers every time: large ones are
+  // kept mapped for reuse (large-pages.h), and glibc keeps the others on its heap instead of serving
+  // each from a fresh mmap (and page-faulting it in again).
+  useLargePages();
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   exports.Set("Model", Model::Init(env));

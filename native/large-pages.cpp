@@ -2,6 +2,7 @@
 #include <c10/core/CPUAllocator.h>
 #include <sys/mman.h>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 
@@ -10,9 +11,12 @@ namespace {
 
 constexpr size_t kHugePage = size_t{2} << 20;
 constexpr size_t kLarge = size_t{1} << 20;
+constexpr size_t kKeepLimit = size_t{4} << 30;
 
-std::mutex mappedMutex;
-std::unordered_map<void*, size_t> mapped;  // block -> mapped length, guarded by mappedMutex
+std::mutex mappedMutex;  // guards the three below
+std::unordered_map<void*, size_t> mapped;  // block in use -> mapped length
+std::multimap<size_t, void*> kept;         // freed blocks by mapped length
+size_t keptBytes = 0;
 
 // Frees a block of either kind: raw_deallocate (oneDNN's buffers) hands any pointer to one deleter.
 void release(void* p) {
@@ -20,13 +24,31 @@ void release(void* p) {
   {
     std::lock_guard<std::mutex> lock(mappedMutex);
     auto it = mapped.find(p);
-    if (it != mapped.end()) {
-      length = it->second;
-      mapped.erase(it);
+    if (it == mapped.end()) {
+      c10::GetDefaultCPUAllocator()->raw_deleter()(p);
+      return;
+    }
+    length = it->second;
+    mapped.erase(it);
+    if (keptBytes + length <= kKeepLimit) {
+      kept.emplace(length, p);
+      keptBytes += length;
+      return;
     }
   }
-  if (length) munmap(p, length);
-  else c10::GetDefaultCPUAllocator()->raw_deleter()(p);
+  munmap(p, length);
+}
+
+// A kept block of exactly `length` bytes, marked in use, or nullptr.
+void* reuse(size_t length) {
+  std::lock_guard<std::mutex> lock(mappedMutex);
+  auto it = kept.find(length);
+  if (it == kept.end()) return nullptr;
+  void* p = it->second;
+  kept.erase(it);
+  keptBytes -= length;
+  mapped.emplace(p, length);
+  return p;
 }
 
 class LargePageAllocator final : public c10::Allocator {
@@ -37,8 +59,9 @@ class LargePageAllocator final : public c10::Allocator {
       void* p = c10::GetDefaultCPUAllocator()->raw_allocate(n);
       return {p, p, &release, cpu};
     }
-    // Over-map by one huge page, keep the 2 MiB-aligned part, unmap the rest.
     const size_t length = (n + kHugePage - 1) / kHugePage * kHugePage;
+    if (void* p = reuse(length)) return {p, p, &release, cpu};
+    // Over-map by one huge page, keep the 2 MiB-aligned part, unmap the rest.
     void* raw = mmap(nullptr, length + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     TORCH_CHECK(raw != MAP_FAILED, "out of memory: cannot map ", n, " bytes");
     const auto begin = reinterpret_cast<uintptr_t>(raw);

@@ -6,7 +6,6 @@
 import * as path from 'node:path';
 import type { TrainConfig } from '../config';
 import { completeLayer } from '../model/layers';
-import { chooseBlasKernels } from './blas-kernels';
 import type { ModelDescription } from '../model/describe';
 
 /** A parameter or buffer: float32 values in PyTorch layout. */
@@ -104,7 +103,10 @@ let binding: Binding | undefined;
 export function native(): Binding {
   if (binding) return binding;
   const file = path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'ssgan_native.node');
-  chooseBlasKernels();
+  // After each call OpenBLAS's idle threads spin (sched_yield) for 2^28 cycles, taking the cores the
+  // convolutions' threads need (the 32x32x3 step: 1.6x slower on 2 cores); 2^4 lets them sleep at
+  // once. OpenBLAS reads it as libtorch loads it; a value already set stays.
+  process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
   try {
     binding = require(file) as Binding;
   } catch (e) {
