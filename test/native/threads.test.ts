@@ -3,6 +3,7 @@
  * to every core: two 1-thread runs side by side then ran at 60% speed each).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { test } from 'node:test';
@@ -23,4 +24,32 @@ test('setThreads sets libtorch and OpenBLAS thread counts together', () => {
   } finally {
     native().setThreads(before);
   }
+});
+
+/**
+ * CPU time a fresh process spends while idle for 300 ms right after a 2-thread forward pass of
+ * paper-mnist (large matrix products, so OpenBLAS's own threads take part).
+ */
+function idleCpuMsAfterBlas(env: NodeJS.ProcessEnv): number {
+  const helpers = require.resolve('../helpers/model');
+  const script = `
+    const { makeModel, stripeBatch } = require(${JSON.stringify(helpers)});
+    const m = makeModel({ model: 'paper-mnist', loss: 'improved-gan', gLoss: 'feature-matching', batchSize: 100 });
+    m.classify(stripeBatch(500, 28, 28, 1, 10).images, 500).then(() => {
+      const t0 = process.cpuUsage();
+      setTimeout(() => { const t = process.cpuUsage(t0); console.log((t.user + t.system) / 1000); }, 300);
+    });`;
+  const r = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return Number(r.stdout.trim().split('\n').pop());
+}
+
+test("OpenBLAS's idle threads sleep instead of spinning after a call (OPENBLAS_THREAD_TIMEOUT=4 unless set)", { skip: !OPENBLAS || os.availableParallelism() < 2 }, () => {
+  const env = { ...process.env };
+  delete env.OPENBLAS_THREAD_TIMEOUT;
+  const quiet = idleCpuMsAfterBlas(env);
+  assert.ok(quiet < 40, `${quiet} ms of CPU while idle: OpenBLAS's threads spun`);
+  // OpenBLAS's own default (2^28 cycles of spinning, a value ssgan keeps when set) burns the idle time.
+  const spinning = idleCpuMsAfterBlas({ ...env, OPENBLAS_THREAD_TIMEOUT: '28' });
+  assert.ok(spinning > quiet + 40, `idle CPU ${spinning} ms with OpenBLAS's default against ${quiet} ms`);
 });
