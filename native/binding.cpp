@@ -106,7 +106,7 @@ class Model : public Napi::ObjectWrap<Model> {
     return locked<bool>(info, [&] { auto f = info[0].ToString().Utf8Value(); return [f](Trainer& t) { t.save(f); return true; }; }, undefinedOf);
   }
   Napi::Value Load(const Napi::CallbackInfo& info) {
-    return locked<bool>(info, [&] { auto f = info[0].ToString().Utf8Value(); bool w = info[1].ToBoolean(); return [f, w](Trainer& t) { t.load(f, w); return true; }; }, undefinedOf);
+    return locked<bool>(info, [&] { auto f = info[0].ToString().Utf8Value(); return [f](Trainer& t) { t.load(f); return true; }; }, undefinedOf);
   }
   Napi::Value Weights(const Napi::CallbackInfo& info) {
     using Named = std::vector<std::pair<std::string, torch::Tensor>>;

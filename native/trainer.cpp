@@ -430,8 +430,8 @@ void Trainer::save(const std::string& file) {
   }
 }
 
-void Trainer::load(const std::string& file, bool weightsOnly) {
-  if (!weightsOnly) requireOptimisers("load");
+void Trainer::load(const std::string& file) {
+  requireOptimisers("load");
   torch::serialize::InputArchive archive;
   archive.load_from(file, torch::kCPU);
   torch::NoGradGuard noGrad;
@@ -443,7 +443,6 @@ void Trainer::load(const std::string& file, bool weightsOnly) {
       throw std::runtime_error(file + ": '" + name + "' has shape " + c10::str(value.sizes()) + ", the model expects " + c10::str(t.sizes()));
     t.copy_(value);
   }
-  if (weightsOnly) return;
   torch::serialize::InputArchive optD, optG;
   archive.read("optim.D", optD);
   archive.read("optim.G", optG);

@@ -58,8 +58,8 @@ class Trainer {
   void setLearningRates(double lrG, double lrD);
 
   void save(const std::string& file);
-  // weightsOnly: networks (and moving average) only, for inference; else also optimisers and RNG.
-  void load(const std::string& file, bool weightsOnly = false);
+  // Networks (and moving average), optimisers and RNG, as save() wrote them.
+  void load(const std::string& file);
   // Copies of all parameters and buffers by name ("D.conv1.weight"); with ema, D's averaged copy.
   std::vector<std::pair<std::string, torch::Tensor>> weights(bool ema);
   void setWeights(const NamedTensors& w);

@@ -68,7 +68,8 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     const named = o.dataset ?? (opened || o.datasetDir ? undefined : cls?.meta.dataset);
     const datasetDir = resolveDatasetDir({ dataset: named, datasetDir: o.datasetDir ?? (named ? undefined : opened?.meta.dataset.dir), dataDir: o.dataDir });
     // Only the evaluated examples' pixels are read (MNIST: 10,000 of 70,000 images).
-    const ds = await loadDataset(datasetDir, { split: opened?.meta.config.split, pixelsOf: (d) => selectExamples(d, o.dataIds) });
+    let indices: Int32Array | undefined;
+    const ds = await loadDataset(datasetDir, { split: opened?.meta.config.split, pixelsOf: (d) => (indices = selectExamples(d, o.dataIds)) });
     // A checkpoint's classifier goes to onnxruntime in memory: no file written and read back.
     if (nets && onnx) cls = await onnx.open(`the classifier of ${nets.dir}`, session, await checkpointClassifierBytes(nets));
     const step = nets ? nets.step : cls?.meta.step !== undefined ? Number(cls.meta.step) : null;
@@ -89,7 +90,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     const k = nets ? nets.desc.config.k : Number(JSON.parse(cls?.meta.class_names ?? '[]').length);
     if (k !== ds.k) throw new Error(`the model has ${k} classes but ${datasetDir} has ${ds.k}: evaluate on the dataset it was trained on`);
 
-    const indices = selectExamples(ds, o.dataIds);
+    indices ??= selectExamples(ds, o.dataIds);
     const { images, labels } = gather(ds, indices);
     const ev = await evaluatePredictors(predictors, images, labels, ds.classNames);
     return {

@@ -59,8 +59,8 @@ export interface NativeModel {
   /** Changes both optimisers' learning rates (schedules). */
   setLearningRates(lrG: number, lrD: number): Promise<void>;
   save(file: string): Promise<void>;
-  /** `weightsOnly` skips the optimiser and RNG state (inference needs only the networks). */
-  load(file: string, weightsOnly?: boolean): Promise<void>;
+  /** Networks, optimisers and RNG from a state.pt that save() wrote (resuming). */
+  load(file: string): Promise<void>;
   /** Copies of all parameters and buffers; with `ema`, the discriminator's averaged weights. */
   weights(ema?: boolean): Promise<Weights>;
   /** Replaces parameters/buffers by name (imports, tests); shapes must match. */
