@@ -24,19 +24,18 @@ void release(void* p) {
   {
     std::lock_guard<std::mutex> lock(mappedMutex);
     auto it = mapped.find(p);
-    if (it == mapped.end()) {
-      c10::GetDefaultCPUAllocator()->raw_deleter()(p);
-      return;
-    }
-    length = it->second;
-    mapped.erase(it);
-    if (keptBytes + length <= kKeepLimit) {
-      kept.emplace(length, p);
-      keptBytes += length;
-      return;
+    if (it != mapped.end()) {
+      length = it->second;
+      mapped.erase(it);
+      if (keptBytes + length <= kKeepLimit) {
+        kept.emplace(length, p);
+        keptBytes += length;
+        return;
+      }
     }
   }
-  munmap(p, length);
+  if (length) munmap(p, length);
+  else c10::GetDefaultCPUAllocator()->raw_deleter()(p);
 }
 
 // A kept block of exactly `length` bytes, marked in use, or nullptr.

@@ -93,11 +93,16 @@ NetImpl::NetImpl(std::vector<LayerSpec> layers, torch::Generator gen, WeightInit
   }
 }
 
+torch::Tensor NetImpl::normScale(size_t i) {
+  const auto& p = params_[i];
+  return p.g / normDims(layers_[i], p.v).flatten();
+}
+
 torch::Tensor NetImpl::weightOf(size_t i) {
   const auto& l = layers_[i];
   const auto& p = params_[i];
   if (!l.weightNorm) return p.weight;
-  return gainShape(l, p.g, p.v.dim()) * p.v / normDims(l, p.v);
+  return p.v * gainShape(l, normScale(i), p.v.dim());
 }
 
 torch::Tensor NetImpl::linearOp(size_t i, const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
@@ -135,7 +140,7 @@ torch::Tensor NetImpl::layerForward(size_t i, torch::Tensor x, const Pass& pass)
         // x (g v / ||v||)^T + b as (x v^T) g / ||v|| + b: with fewer examples than inputs, scaling
         // the [N, out] product touches less memory than building the [out, in] weight (forward
         // and backward).
-        return torch::addcmul(p.bias, torch::linear(x, p.v), p.g / p.v.norm(2, {1}));
+        return torch::addcmul(p.bias, torch::linear(x, p.v), normScale(i));
       }
       return linearOp(i, x, weightOf(i), p.bias);
     }

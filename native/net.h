@@ -66,6 +66,8 @@ class NetImpl : public torch::nn::Module {
 
  private:
   torch::Tensor layerForward(size_t i, torch::Tensor x, const Pass& pass);
+  // Weight norm's factor per output channel, g / ||v||; the weight is v times it.
+  torch::Tensor normScale(size_t i);
   torch::Tensor weightOf(size_t i);
   torch::Tensor linearOp(size_t i, const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b);
   void initFromData(size_t i, const torch::Tensor& x);

@@ -226,35 +226,31 @@ Losses Trainer::step(int64_t step, const StepBatches& b) {
 Losses Trainer::discriminatorStep(int64_t step, const StepBatches& b) {
   auto real = toModelInput(*b.labeledImages);
   auto y = b.labels->to(device_).to(torch::kLong);
+  torch::Tensor unlabeled = b.unlabeled ? toModelInput(*b.unlabeled) : torch::Tensor();
+  torch::Tensor fake;
+  if (opts_.gan) {
+    torch::NoGradGuard noGrad;  // the generator is not trained on this update
+    fake = fakeBatch(real.size(0));
+  }
   torch::Tensor realLogits, unlabeledLogits, fakeLogits;
   if (joinablePasses_) {
     // One pass over the labeled, unlabeled and generated batches joined: the same outputs as three
     // passes (no layer mixes examples), with the weights normalised once and larger products.
     std::vector<torch::Tensor> parts = {real};
-    if (b.unlabeled) parts.push_back(toModelInput(*b.unlabeled));
-    if (opts_.gan) {
-      torch::NoGradGuard noGrad;  // the generator is not trained on this update
-      parts.push_back(fakeBatch(real.size(0)));
-    }
+    if (unlabeled.defined()) parts.push_back(unlabeled);
+    if (fake.defined()) parts.push_back(fake);
     std::vector<int64_t> sizes;
     for (auto& t : parts) sizes.push_back(t.size(0));
     auto logits = trainingForward(d_, torch::cat(parts), Pass::real().joining(sizes)).split_with_sizes(sizes);
     realLogits = logits[0];
-    if (b.unlabeled) unlabeledLogits = logits[1];
-    if (opts_.gan) fakeLogits = logits.back();
+    if (unlabeled.defined()) unlabeledLogits = logits[1];
+    if (fake.defined()) fakeLogits = logits.back();
   } else {
     // Running statistics follow real batches only; generated ones use their own batch statistics.
     const bool realStats = opts_.fakeNorm == FakeNorm::Real;
     realLogits = trainingForward(d_, real, realStats ? Pass::real().recording() : Pass::real());
-    if (b.unlabeled) unlabeledLogits = trainingForward(d_, toModelInput(*b.unlabeled), Pass::real());
-    if (opts_.gan) {
-      torch::Tensor fake;
-      {
-        torch::NoGradGuard noGrad;  // the generator is not trained on this update
-        fake = fakeBatch(real.size(0));
-      }
-      fakeLogits = trainingForward(d_, fake, realStats ? Pass::generatedWithRealStats() : Pass::generated());
-    }
+    if (unlabeled.defined()) unlabeledLogits = trainingForward(d_, unlabeled, Pass::real());
+    if (fake.defined()) fakeLogits = trainingForward(d_, fake, realStats ? Pass::generatedWithRealStats() : Pass::generated());
   }
   auto loss = discriminatorLoss(opts_, spec_.k, realLogits, y, unlabeledLogits, fakeLogits);
   optD_->zeroGrad();
@@ -439,9 +435,7 @@ void Trainer::load(const std::string& file) {
     torch::Tensor value;
     if (!archive.try_read(name, value))
       throw std::runtime_error(file + ": the checkpoint has no tensor '" + name + "' (was it written for another model?)");
-    if (value.sizes() != t.sizes())
-      throw std::runtime_error(file + ": '" + name + "' has shape " + c10::str(value.sizes()) + ", the model expects " + c10::str(t.sizes()));
-    t.copy_(value);
+    copyChecked(file.c_str(), name, t, value);
   }
   torch::serialize::InputArchive optD, optG;
   archive.read("optim.D", optD);
