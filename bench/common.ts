@@ -9,18 +9,18 @@ export const SSGAN = path.join(ROOT, 'bin', 'ssgan');
 export const SHARED = process.env.SSGAN_SHARED ?? path.resolve(ROOT, '..', 'shared');
 export const PYTHON = '/usr/bin/python3';
 
-export interface Run { stdout: string; stderr: string; seconds: number; peakRssMb: number }
+export interface Run { stdout: string; stderr: string; seconds: number; peakRssMb: number; cpuSeconds: number }
 
-/** Runs a command to completion, timing it and reading its peak RSS from GNU time's -f %M (KiB). */
+/** Runs a command to completion, timing it and reading its peak RSS (KiB) and CPU time (user + system) from GNU time. */
 export function run(cmd: string, args: string[], opts: { quiet?: boolean; env?: NodeJS.ProcessEnv } = {}): Run {
   const timeFile = path.join(fs.mkdtempSync('/tmp/ssgan-bench-'), 'time');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, cmd, ...args], { cwd: ROOT, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, cmd, ...args], { cwd: ROOT, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (!opts.quiet) process.stderr.write(r.stdout.split('\n').filter((l) => !l.startsWith('step ')).slice(-6).join('\n') + '\n');
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  const peakRssMb = Number(fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()) / 1024;
-  return { stdout: r.stdout, stderr: r.stderr, seconds, peakRssMb };
+  const [rssKb, user, sys] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { stdout: r.stdout, stderr: r.stderr, seconds, peakRssMb: rssKb / 1024, cpuSeconds: user + sys };
 }
 
 /**

@@ -81,6 +81,7 @@ LayerSpec toLayer(const Napi::Value& v, const std::string& where) {
       l.fromData = r.flag("fromData");
       l.initScale = r.number("initScale");
       l.initStd = r.number("initStd");
+      l.glorot = r.flag("glorot");
       break;
     case Op::Norm:
       l.name = r.text("name");

@@ -59,7 +59,13 @@ NetImpl::NetImpl(std::vector<LayerSpec> layers, torch::Generator gen, WeightInit
       auto w = torch::empty(shape);
       auto b = torch::empty({l.outC});
       const bool random = init == WeightInit::Random;
-      if (random) {
+      if (random && l.glorot) {
+        // Glorot-uniform, U(-sqrt(6 / (fan_in + fan_out)), ...), and zero biases (Lasagne's default).
+        const int64_t fanOut = l.op == Op::Dense ? l.outC : l.op == Op::Conv ? l.outC * l.k * l.k : l.inC * l.k * l.k;
+        double bound = std::sqrt(6.0 / static_cast<double>(fanIn + fanOut));
+        w.uniform_(-bound, bound, gen_);
+        b.zero_();
+      } else if (random) {
         // PyTorch's default initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases.
         double bound = 1.0 / std::sqrt(static_cast<double>(fanIn));
         w.uniform_(-bound, bound, gen_);

@@ -23,6 +23,7 @@ struct LayerSpec {
   // init or not, directions drawn N(0, initStd) when initStd > 0 (else PyTorch's default).
   bool weightNorm = false, trainGain = true, fromData = true;
   double initScale = 1, initStd = 0;
+  bool glorot = false;  // without weight norm: Glorot-uniform weights and zero biases, not PyTorch's init
   // norm: channels, scale and shift or a shift alone, and PyTorch's eps and momentum.
   NormKind norm = NormKind::Batch;
   int64_t ch = 0;

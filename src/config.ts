@@ -38,6 +38,10 @@ export const FAKE_BATCH_NORMS: readonly FakeBatchNorm[] = ['own', 'real'];
 export type Precision = 'fp32' | 'bf16';
 export const PRECISIONS: readonly Precision[] = ['fp32', 'bf16'];
 
+/** paper-mnist's generator hidden dense layers: PyTorch's U(-1/sqrt(in), 1/sqrt(in)), or Glorot-uniform (the official code's Lasagne default). */
+export type GeneratorInit = 'pytorch' | 'glorot';
+export const GENERATOR_INITS: readonly GeneratorInit[] = ['pytorch', 'glorot'];
+
 export interface TrainConfig {
   dataset: string;
   datasetDir?: string;
@@ -102,6 +106,8 @@ export interface TrainConfig {
   gan: boolean;
   /** The paper models as the official code parametrised them: hidden gains fixed by the data init (see src/model/paper.ts). */
   officialInit?: boolean;
+  /** paper-mnist's generator hidden dense layers' initialisation. Unset (checkpoints written without it): pytorch. */
+  generatorInit?: GeneratorInit;
   /** Not a flag: the identity of the training data, recorded when a run starts (src/data/fingerprint.ts). */
   dataFingerprint?: DataFingerprint;
   /**
@@ -237,6 +243,9 @@ export function validate(c: TrainConfig, typed?: ReadonlySet<string>): TrainConf
   if (c.generator !== undefined) oneOf('--generator', c.generator, GENERATOR_KINDS);
   if (c.fakeBatchNorm !== undefined) oneOf('--fake-batch-norm', c.fakeBatchNorm, FAKE_BATCH_NORMS);
   if (c.precision !== undefined) oneOf('--precision', c.precision, PRECISIONS);
+  if (c.generatorInit !== undefined) oneOf('--generator-init', c.generatorInit, GENERATOR_INITS);
+  if (c.generatorInit === 'glorot' && c.model !== 'paper-mnist')
+    throw new Error(`--generator-init glorot: written for paper-mnist's dense generator, not --model ${c.model}: drop --generator-init`);
   oneOf('--device', c.device, DEVICES);
   oneOf('--split', c.split, SPLIT_KINDS);
   positiveInt('--batch-size', c.batchSize);

@@ -28,6 +28,8 @@ export interface ModelConfig {
   generator?: GeneratorKind;
   /** The paper models: the official code's weight-norm parametrisation (src/model/paper.ts); unset: false. */
   officialInit?: boolean;
+  /** paper-mnist: the generator's hidden dense layers start Glorot-uniform with zero biases; unset: PyTorch's init. */
+  glorotGenerator?: boolean;
 }
 
 export interface ModelDescription {

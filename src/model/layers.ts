@@ -41,9 +41,10 @@ export interface Norm { op: 'norm'; name: string; kind: 'batch' | 'instance'; ch
  * 0 and standard deviation `initScale` (default 1) per output channel; `fromData: false` leaves a
  * layer out of it. `initStd` starts the directions N(0, initStd) with unit gains and zero biases
  * (the official code's; else PyTorch's default init). `trainGain: false` keeps the gain where the
- * init put it (the official MNIST code trained gains only on the output layer).
+ * init put it (the official MNIST code trained gains only on the output layer). `glorot` starts a
+ * layer without weight norm Glorot-uniform with zero biases (Lasagne's default) instead of PyTorch's.
  */
-export interface WeightNormed { weightNorm?: boolean; initScale?: number; initStd?: number; trainGain?: boolean; fromData?: boolean }
+export interface WeightNormed { weightNorm?: boolean; initScale?: number; initStd?: number; trainGain?: boolean; fromData?: boolean; glorot?: boolean }
 
 /** PyTorch's norm constants, as the PyTorch reference recipes use them. */
 export const BN_EPS = 1e-5;
@@ -61,7 +62,7 @@ export const RELU: Layer = { op: 'act', fn: 'relu' };
 export const TANH: Layer = { op: 'act', fn: 'tanh' };
 
 /** The weight-norm settings a linear layer has unless its description says otherwise. */
-const WEIGHT_NORM_DEFAULTS: Required<WeightNormed> = { weightNorm: false, initScale: 1, initStd: 0, trainGain: true, fromData: true };
+const WEIGHT_NORM_DEFAULTS: Required<WeightNormed> = { weightNorm: false, initScale: 1, initStd: 0, trainGain: true, fromData: true, glorot: false };
 
 /** A layer with every optional setting spelled out: the addon reads descriptions strictly. */
 export function completeLayer(l: Layer): Layer {

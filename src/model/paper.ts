@@ -28,6 +28,7 @@ export function paperMnist(cfg: ModelConfig): Networks {
   const hidden = official ? { initStd: 0.1, trainGain: false } : {};
   const out = official ? { initStd: 0.1 } : { initScale: OUTPUT_INIT_SCALE };
   const gOut = official ? { initStd: 0.04, fromData: false } : { initScale: OUTPUT_INIT_SCALE };
+  const gHidden = cfg.glorotGenerator === true ? { glorot: true } : {};
   const gNorm = (name: string) => ({ ...norm(name, 'batch', 500, false), ...(official ? { shift: true } : {}) });
   const widths = [1000, 500, 250, 250, 250];
   const d: Layer[] = [{ op: 'flatten' }, { op: 'affine', mul: 0.5, add: 0.5 }, { op: 'noise', std: 0.3 }];
@@ -42,10 +43,10 @@ export function paperMnist(cfg: ModelConfig): Networks {
   d.push({ op: 'dense', name: 'fc_logits', inC, outC: cfg.k, weightNorm: true, ...out }, { op: 'zeroLogit' });
 
   const g: Layer[] = [
-    { op: 'dense', name: 'fc1', inC: cfg.nz, outC: 500 },
+    { op: 'dense', name: 'fc1', inC: cfg.nz, outC: 500, ...gHidden },
     gNorm('norm1'),
     { op: 'act', fn: 'softplus' },
-    { op: 'dense', name: 'fc2', inC: 500, outC: 500 },
+    { op: 'dense', name: 'fc2', inC: 500, outC: 500, ...gHidden },
     gNorm('norm2'),
     { op: 'act', fn: 'softplus' },
     { op: 'dense', name: 'fc_out', inC: 500, outC: cfg.h * cfg.w * cfg.c, weightNorm: true, ...gOut },

@@ -8,7 +8,9 @@ export interface BuiltModel { desc: ModelDescription; model: NativeModel; device
 export function modelConfigFor(c: TrainConfig, data: { h: number; w: number; c: number; k: number }): ModelConfig {
   const mc: ModelConfig = { model: c.model, h: data.h, w: data.w, c: data.c, k: data.k, nz: c.nZ, normType: c.normType, deconvType: c.deconvType, loss: c.loss };
   if (c.model === 'seed' && c.generator !== undefined) mc.generator = c.generator;
-  return c.officialInit ? { ...mc, officialInit: true } : mc;
+  if (c.officialInit) mc.officialInit = true;
+  if (c.generatorInit === 'glorot') mc.glorotGenerator = true;
+  return mc;
 }
 
 /** `auto` means CUDA when this libtorch has it and a GPU is visible, else CPU. */

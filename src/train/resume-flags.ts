@@ -36,6 +36,7 @@ function recordedValue(saved: TrainConfig, key: string, trainDir: string): unkno
   if (key === 'trainDir') return trainDir;
   if (key === 'adamEpsilon') return saved.adamEpsilon ?? 'pytorch';
   if (key === 'officialInit') return saved.officialInit ?? false;
+  if (key === 'generatorInit') return saved.generatorInit ?? 'pytorch';
   // Runs recorded before the generator was a setting trained the seed's.
   if (key === 'generator') return saved.generator ?? 'seed';
   return (saved as unknown as Record<string, unknown>)[key];

@@ -51,6 +51,14 @@ test('validate: --official-init is the paper models\' and needs --data-init', ()
   assert.equal(validate({ ...base, dataInit: true }).officialInit, true);
 });
 
+test('validate: --generator-init is one of pytorch, glorot, and glorot is paper-mnist\'s', () => {
+  const base: TrainConfig = { ...DEFAULTS, threads: 1, model: 'paper-mnist', loss: 'improved-gan', officialInit: true };
+  assert.equal(validate({ ...base, generatorInit: 'glorot' }).generatorInit, 'glorot');
+  assert.throws(() => validate({ ...base, generatorInit: 'he' as never }), /^Error: --generator-init he: must be one of pytorch, glorot$/);
+  assert.throws(() => validate({ ...base, model: 'paper-cifar', generatorInit: 'glorot' }), /^Error: --generator-init glorot: written for paper-mnist's dense generator, not --model paper-cifar: drop --generator-init$/);
+  assert.equal(validate({ ...base, model: 'paper-cifar', generatorInit: 'pytorch' }).generatorInit, 'pytorch');
+});
+
 test('validate: typed flags that contradict each other are refused naming both; defaults never contradict', () => {
   const base: TrainConfig = { ...DEFAULTS, threads: 1 };
   const typed = (...k: string[]) => new Set(k);

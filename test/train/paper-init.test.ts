@@ -139,3 +139,19 @@ test('--official-init: directions N(0, 0.1) with unit gains; the init leaves the
   const images = fx.batchAt(0, 30).images;
   assert.deepEqual(await ck.model.classify(images, 30, true), await m.classify(images, 30, true));
 });
+
+test('--generator-init glorot: the generator\'s hidden dense layers start Glorot-uniform with zero biases; pytorch keeps U(-1/sqrt(in), 1/sqrt(in)); a checkpoint records the choice', async () => {
+  const maxAbs = (a: Float32Array): number => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const glorot = await fx.build({ generatorInit: 'glorot' }).model.weights();
+  const pytorch = await fx.build({}).model.weights();
+  for (const [layer, inC, outC] of [['fc1', 100, 500], ['fc2', 500, 500]] as const) {
+    const bound = Math.sqrt(6 / (inC + outC)), torchBound = 1 / Math.sqrt(inC);
+    const g = glorot[`G.${layer}.weight`].data, p = pytorch[`G.${layer}.weight`].data;
+    assert.ok(maxAbs(g) <= bound && maxAbs(g) > 0.99 * bound, `${layer}: Glorot bound ${bound}, max |w| ${maxAbs(g)}`);
+    assert.ok(maxAbs(p) <= torchBound && maxAbs(p) > 0.99 * torchBound, `${layer}: PyTorch bound ${torchBound}, max |w| ${maxAbs(p)}`);
+    assert.ok(glorot[`G.${layer}.bias`].data.every((v) => v === 0), `${layer}: zero biases`);
+    assert.ok(maxAbs(pytorch[`G.${layer}.bias`].data) > 0, `${layer}: PyTorch's biases are drawn`);
+  }
+  assert.deepEqual(glorot['D.fc1.v'], pytorch['D.fc1.v'], 'the discriminator is drawn first, unchanged');
+  assert.equal(fx.checkpointMeta(fx.config({ generatorInit: 'glorot' }), 0).modelConfig.glorotGenerator, true);
+});
