@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- curves FILE|DIR...`: few-label learning curves side by side. Each argument is a
- * train dir (its metrics.jsonl) or a file of `test-full` lines such as results/cpu/*.jsonl;
+ * train dir (its metrics.jsonl), a file of `test-full` lines such as results/cpu/*.jsonl, or the
+ * log of an official code's port (bench/reference/official_*_port.py: its weight average's errors);
  * prints test errors at fixed epochs, the best epoch, and the mean and spread at the last epoch
  * every run has.
  */
@@ -15,13 +16,17 @@ interface Curve { name: string; errors: Map<number, number> }
 function readCurve(arg: string): Curve {
   const file = fs.existsSync(arg) && fs.statSync(arg).isDirectory() ? path.join(arg, 'metrics.jsonl') : arg;
   if (!fs.existsSync(file)) throw new Error(`${file}: no such file (give a train dir or a metrics.jsonl)`);
-  const rows = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((r) => r.split === 'test-full');
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const name = path.basename(arg).replace(/\.(jsonl|log)$/, '');
+  const port = lines.filter((r) => Number.isInteger(r.epoch) && Number.isInteger(r.avg));
+  if (port.length) return { name, errors: new Map(port.map((r) => [r.epoch, r.avg])) };
+  const rows = lines.filter((r) => r.split === 'test-full');
   const perEpoch = epochSteps(rows.map((r) => r.step));
   const errors = new Map<number, number>();
   // A stop with Ctrl-C checkpoints mid-epoch: those lines are left out. A repeated step keeps its last line.
   for (const r of rows) if (r.step % perEpoch === 0) errors.set(r.step / perEpoch, r.errors);
   if (!errors.size) throw new Error(`${file}: no test-full lines (checkpoint every epoch: --output-save-step = steps per epoch)`);
-  return { name: path.basename(arg).replace(/\.jsonl$/, ''), errors };
+  return { name, errors };
 }
 
 /** Checkpoints every epoch: the most common gap between checkpoint steps is one epoch (resumed runs too). */
