@@ -77,7 +77,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--no-data-init', 'PyTorch\'s default initialisation only (with a paper model, add --no-official-init)')
     .option('--official-init', 'the paper models as the official code parametrised them (their default, with --data-init): directions N(0, 0.1) (MNIST) or N(0, 0.05) (CIFAR/SVHN), hidden gains fixed where the data init puts them, generator batch norms with a learned shift; src/model/paper.ts')
     .option('--no-official-init', 'the paper models with PyTorch\'s default init and trainable gains')
-    .option('--generator-init <init>', 'paper-mnist\'s generator hidden dense layers: pytorch (U(-1/sqrt(in), 1/sqrt(in)) weights and biases) or glorot (Glorot-uniform weights, zero biases: the official code\'s). Default pytorch')
+    .option('--generator-init <init>', 'paper-mnist\'s generator hidden dense layers: pytorch (U(-1/sqrt(in), 1/sqrt(in)) weights and biases) or glorot (Glorot-uniform weights, zero biases: the official code\'s, and paper-mnist\'s default)')
     .option('--score-every-checkpoint [n]', 'at every checkpoint, score n (default 10,000) generated samples as `ssgan score` does (FID, KID, inception score, class coverage against the test split; score/* summaries and metrics.jsonl lines); costs time', (v: string) => intArg('--score-every-checkpoint')(v))
     .option('--prefix <name>', 'train dir name prefix', d.prefix)
     .option('--train-dir <dir>', 'where logs and checkpoints go (default: train_dir/<prefix>-<dataset>_lr_..._<time>)')

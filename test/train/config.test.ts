@@ -1,7 +1,7 @@
 /** Learning-rate decay (--lr-decay-start, --max-epochs) and its validation. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULTS, lrFactorAt, validate, type TrainConfig } from '../../src/config';
+import { DEFAULTS, lrFactorAt, modelDefaults, validate, type TrainConfig } from '../../src/config';
 
 test('lrFactorAt: 1 without a schedule', () => {
   for (const epoch of [0, 1, 10, 1000]) {
@@ -57,6 +57,8 @@ test('validate: --generator-init is one of pytorch, glorot, and glorot is paper-
   assert.throws(() => validate({ ...base, generatorInit: 'he' as never }), /^Error: --generator-init he: must be one of pytorch, glorot$/);
   assert.throws(() => validate({ ...base, model: 'paper-cifar', generatorInit: 'glorot' }), /^Error: --generator-init glorot: written for paper-mnist's dense generator, not --model paper-cifar: drop --generator-init$/);
   assert.equal(validate({ ...base, model: 'paper-cifar', generatorInit: 'pytorch' }).generatorInit, 'pytorch');
+  assert.equal(modelDefaults('paper-mnist').generatorInit, 'glorot');
+  for (const model of ['seed', 'paper-cifar', 'paper-svhn'] as const) assert.equal(modelDefaults(model).generatorInit, undefined, model);
 });
 
 test('validate: typed flags that contradict each other are refused naming both; defaults never contradict', () => {

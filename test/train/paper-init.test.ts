@@ -140,10 +140,11 @@ test('--official-init: directions N(0, 0.1) with unit gains; the init leaves the
   assert.deepEqual(await ck.model.classify(images, 30, true), await m.classify(images, 30, true));
 });
 
-test('--generator-init glorot: the generator\'s hidden dense layers start Glorot-uniform with zero biases; pytorch keeps U(-1/sqrt(in), 1/sqrt(in)); a checkpoint records the choice', async () => {
+test('--generator-init glorot (the default): the generator\'s hidden dense layers start Glorot-uniform with zero biases; pytorch keeps U(-1/sqrt(in), 1/sqrt(in)); a checkpoint records the choice', async () => {
   const maxAbs = (a: Float32Array): number => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  const glorot = await fx.build({ generatorInit: 'glorot' }).model.weights();
-  const pytorch = await fx.build({}).model.weights();
+  assert.equal(fx.config().generatorInit, 'glorot', 'paper-mnist\'s default');
+  const glorot = await fx.build({}).model.weights();
+  const pytorch = await fx.build({ generatorInit: 'pytorch' }).model.weights();
   for (const [layer, inC, outC] of [['fc1', 100, 500], ['fc2', 500, 500]] as const) {
     const bound = Math.sqrt(6 / (inC + outC)), torchBound = 1 / Math.sqrt(inC);
     const g = glorot[`G.${layer}.weight`].data, p = pytorch[`G.${layer}.weight`].data;
@@ -153,5 +154,6 @@ test('--generator-init glorot: the generator\'s hidden dense layers start Glorot
     assert.ok(maxAbs(pytorch[`G.${layer}.bias`].data) > 0, `${layer}: PyTorch's biases are drawn`);
   }
   assert.deepEqual(glorot['D.fc1.v'], pytorch['D.fc1.v'], 'the discriminator is drawn first, unchanged');
-  assert.equal(fx.checkpointMeta(fx.config({ generatorInit: 'glorot' }), 0).modelConfig.glorotGenerator, true);
+  assert.equal(fx.checkpointMeta(fx.config(), 0).modelConfig.glorotGenerator, true);
+  assert.equal(fx.checkpointMeta(fx.config({ generatorInit: 'pytorch' }), 0).modelConfig.glorotGenerator, undefined);
 });

@@ -31,6 +31,7 @@ test('a run recorded without --generator trained the seed\'s: --recipe seed resu
 test('a run recorded without --generator-init started from PyTorch\'s init: --generator-init pytorch resumes it, glorot is refused', () => {
   const meta = metaWith({ ...DEFAULTS, model: 'paper-mnist' });
   assert.equal(planResume({ checkpoint: '/runs/b/model-10', generatorInit: 'pytorch' }, meta, '/runs/b/model-10').config.model, 'paper-mnist');
+  assert.notEqual(planResume({ checkpoint: '/runs/b/model-10' }, meta, '/runs/b/model-10').config.generatorInit, 'glorot', 'untyped: as recorded, not today\'s default');
   assert.throws(
     () => planResume({ checkpoint: '/runs/b/model-10', generatorInit: 'glorot' }, meta, '/runs/b/model-10'),
     /^Error: --generator-init glorot: \/runs\/b was started with --generator-init pytorch, which a resumed run cannot change/,
