@@ -12,8 +12,12 @@ import { asWriteError, makeDirs } from '../util/atomic';
 
 export const LOCK_NAME = 'train.lock';
 const OWNER = 'owner.json';
-/** A lock without an owner yet is being taken; only this old is it taken over. */
+/**
+ * A lock without an owner is being taken (its owner.json follows within moments) or its taker was
+ * killed before writing it: wait this long after its creation for the owner to appear, then take it over.
+ */
 const OWNERLESS_GRACE_MS = 10_000;
+const OWNER_POLL_MS = 100;
 /** proper-lockfile's own staleness takeover is left out (a day): liveness is judged by PID. */
 const STALE_MS = 24 * 3600_000;
 
@@ -98,15 +102,18 @@ export async function lockTrainDir(dir: string, opts: { create: boolean; flag?: 
   const lockDir = path.join(dir, LOCK_NAME);
   let release = await tryLock(dir, lockDir);
   if (!release) {
-    const owner = readOwner(lockDir);
+    let owner = readOwner(lockDir);
+    while (!owner && fs.existsSync(lockDir) && ageMs(lockDir) < OWNERLESS_GRACE_MS) {
+      await new Promise((r) => setTimeout(r, OWNER_POLL_MS));
+      owner = readOwner(lockDir);
+    }
     const here = os.hostname();
     if (owner && owner.host !== here)
       throw new Error(`${flag} ${dir} is in use by PID ${owner.pid} on ${owner.host} (since ${owner.since}); if no ssgan train runs there, remove ${lockDir}`);
     if (owner && alive(owner))
       throw new Error(`${flag} ${dir} is in use by ssgan train, PID ${owner.pid} (since ${owner.since}): wait for it to finish, or stop it (kill ${owner.pid})`);
-    if (!owner && ageMs(lockDir) < OWNERLESS_GRACE_MS)
-      throw new Error(`${flag} ${dir} is being locked by another process (no PID recorded yet): try again in a few seconds`);
-    // The holder is gone (killed, or the machine restarted): take its lock over.
+    // The holder is gone (killed, or the machine restarted; or killed while taking the lock, before
+    // it recorded its PID): take its lock over.
     fs.rmSync(lockDir, { recursive: true, force: true });
     release = await tryLock(dir, lockDir);
     if (!release) throw new Error(`${flag} ${dir}: another process took the lock ${lockDir} at the same moment; try again`);

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { escapeRegExp } from '../helpers/model';
@@ -50,4 +51,27 @@ test('a second ssgan train on a train dir in use is refused naming the PID; a ki
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, /Resuming from step \d+/);
   assert.ok(!fs.existsSync(path.join(dir, 'train.lock')), 'released at the end');
+});
+
+test('a lock whose taker has not recorded its PID yet: the next train waits for the owner and is refused naming it, or takes the lock over once none appeared', async () => {
+  const { lockTrainDir } = await import('../../src/train/lock');
+  const dir = path.join(work, 'ownerless');
+  const lockDir = path.join(dir, 'train.lock');
+  // Taken a moment ago by a live process (this one) that writes its owner.json 300 ms later.
+  fs.mkdirSync(lockDir, { recursive: true });
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  setTimeout(() => fs.writeFileSync(path.join(lockDir, 'owner.json'), JSON.stringify({ pid: process.pid, host: os.hostname(), start, since: 'now' })), 300);
+  await assert.rejects(lockTrainDir(dir, { create: false }), new RegExp(`is in use by ssgan train, PID ${process.pid} `));
+  // Taken 9.5 s ago by a process killed before it wrote owner.json: taken over after the 10 s grace.
+  fs.rmSync(lockDir, { recursive: true });
+  fs.mkdirSync(lockDir);
+  const past = new Date(Date.now() - 9_500);
+  fs.utimesSync(lockDir, past, past);
+  const t0 = Date.now();
+  const lock = await lockTrainDir(dir, { create: false });
+  assert.ok(Date.now() - t0 < 5_000, `took ${Date.now() - t0} ms`);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(lockDir, 'owner.json'), 'utf8')).pid, process.pid);
+  await lock.release();
+  assert.ok(!fs.existsSync(lockDir), 'released');
 });
