@@ -22,6 +22,8 @@ export interface Networks { discriminator: Layer[]; generator: Layer[]; featureL
  * learn a shift (no scale), and its output layer is weight-normalised with a unit gain, left out of
  * the init (directions at Glorot's std for 500 -> 784).
  * Without it, PyTorch's default init with trainable gains (and output init scale 0.1 if --data-init).
+ * `glorotGenerator` (`--generator-init glorot`, the default) starts the generator's hidden dense
+ * layers Glorot-uniform with zero biases, as Lasagne did in the official code; else PyTorch's init.
  */
 export function paperMnist(cfg: ModelConfig): Networks {
   const official = cfg.officialInit === true;
