@@ -47,7 +47,6 @@ def dforward(x, noise=True, init=False, feat_at=None):
 def glorot(a, b): r = math.sqrt(6 / (a + b)); return torch.empty(a, b).uniform_(-r, r)
 G = dict(w1=P(glorot(100, 500)), b1=P(torch.zeros(500)), w2=P(glorot(500, 500)), b2=P(torch.zeros(500)),
          w3=P(glorot(500, 784)), s3=P(torch.ones(784)), b3=P(torch.zeros(784)))
-bn = dict(m1=torch.zeros(500), v1=torch.ones(500), m2=torch.zeros(500), v2=torch.ones(500))
 def bnorm(h, beta):
     m = h.mean(0); c = h - m; v = c.pow(2).mean(0); return c / (1e-6 + v).sqrt() + beta
 def gforward(n):
@@ -70,7 +69,7 @@ def test_errors(use_avg):
             for p, s in zip(dparams, saved): p.data.copy_(s)
     return int((pred != yte).sum())
 def save_state(ep):
-    st = dict(epoch=ep, D=D, G=G, bn=bn, avg=avg, od=(od.m, od.v, od.t), og=(og.m, og.v, og.t), np=rng.get_state(), torch=torch.get_rng_state())
+    st = dict(epoch=ep, D=D, G=G, avg=avg, od=(od.m, od.v, od.t), og=(og.m, og.v, og.t), np=rng.get_state(), torch=torch.get_rng_state())
     torch.save(st, state_file + '.tmp'); os.replace(state_file + '.tmp', state_file)
 start = 1
 if state_file and os.path.exists(state_file):

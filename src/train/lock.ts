@@ -30,7 +30,7 @@ export interface TrainDirLock {
 }
 
 /** The start time (clock ticks after boot) and state of a process, from /proc; undefined elsewhere. */
-function procStat(pid: number): { start: string; state: string } | undefined {
+export function procStat(pid: number): { start: string; state: string } | undefined {
   try {
     const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');

@@ -54,13 +54,12 @@ test('a second ssgan train on a train dir in use is refused naming the PID; a ki
 });
 
 test('a lock whose taker has not recorded its PID yet: the next train waits for the owner and is refused naming it, or takes the lock over once none appeared', async () => {
-  const { lockTrainDir } = await import('../../src/train/lock');
+  const { lockTrainDir, procStat } = await import('../../src/train/lock');
   const dir = path.join(work, 'ownerless');
   const lockDir = path.join(dir, 'train.lock');
   // Taken a moment ago by a live process (this one) that writes its owner.json 300 ms later.
   fs.mkdirSync(lockDir, { recursive: true });
-  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  const start = procStat(process.pid)?.start;
   setTimeout(() => fs.writeFileSync(path.join(lockDir, 'owner.json'), JSON.stringify({ pid: process.pid, host: os.hostname(), start, since: 'now' })), 300);
   await assert.rejects(lockTrainDir(dir, { create: false }), new RegExp(`is in use by ssgan train, PID ${process.pid} `));
   // Taken 9.5 s ago by a process killed before it wrote owner.json: taken over after the 10 s grace.
