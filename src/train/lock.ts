@@ -20,6 +20,8 @@ const OWNERLESS_GRACE_MS = 10_000;
 const OWNER_POLL_MS = 100;
 /** proper-lockfile's own staleness takeover is left out (a day): liveness is judged by PID. */
 const STALE_MS = 24 * 3600_000;
+/** How often proper-lockfile refreshes the lock's mtime. */
+const UPDATE_MS = 60_000;
 
 interface Owner { pid: number; host: string; start?: string; since: string }
 
@@ -70,13 +72,13 @@ function ageMs(p: string): number {
   }
 }
 
-async function tryLock(dir: string, lockDir: string): Promise<(() => Promise<void>) | undefined> {
+async function tryLock(dir: string, lockDir: string, updateMs: number): Promise<(() => Promise<void>) | undefined> {
   try {
     return await lockfile.lock(dir, {
       lockfilePath: lockDir,
       realpath: false,
       stale: STALE_MS,
-      update: 60_000,
+      update: updateMs,
       onCompromised: (err) => process.stderr.write(`warning: lost the lock on ${dir} (${err.message}); another ssgan train may be writing to it\n`),
     });
   } catch (e) {
@@ -89,8 +91,9 @@ async function tryLock(dir: string, lockDir: string): Promise<(() => Promise<voi
  * Takes `<dir>/train.lock`, creating `dir` when `create` (else it must exist). Throws a one-line
  * error naming the PID of a live holder; takes over the lock of a process that no longer runs.
  */
-export async function lockTrainDir(dir: string, opts: { create: boolean; flag?: string }): Promise<TrainDirLock> {
+export async function lockTrainDir(dir: string, opts: { create: boolean; flag?: string; updateMs?: number }): Promise<TrainDirLock> {
   const flag = opts.flag ?? '--train-dir';
+  const updateMs = opts.updateMs ?? UPDATE_MS;
   let created: string | undefined;
   if (opts.create) {
     const existed = fs.existsSync(dir);
@@ -100,7 +103,7 @@ export async function lockTrainDir(dir: string, opts: { create: boolean; flag?: 
     if (!existed) created = top;
   } else if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${flag} ${dir}: no such directory`);
   const lockDir = path.join(dir, LOCK_NAME);
-  let release = await tryLock(dir, lockDir);
+  let release = await tryLock(dir, lockDir, updateMs);
   if (!release) {
     let owner = readOwner(lockDir);
     while (!owner && fs.existsSync(lockDir) && ageMs(lockDir) < OWNERLESS_GRACE_MS) {
@@ -115,11 +118,15 @@ export async function lockTrainDir(dir: string, opts: { create: boolean; flag?: 
     // The holder is gone (killed, or the machine restarted; or killed while taking the lock, before
     // it recorded its PID): take its lock over.
     fs.rmSync(lockDir, { recursive: true, force: true });
-    release = await tryLock(dir, lockDir);
+    release = await tryLock(dir, lockDir, updateMs);
     if (!release) throw new Error(`${flag} ${dir}: another process took the lock ${lockDir} at the same moment; try again`);
   }
   const owner: Owner = { pid: process.pid, host: os.hostname(), start: procStat(process.pid)?.start, since: new Date().toISOString() };
+  // Writing owner.json changes the lock directory's mtime, which proper-lockfile checks at its
+  // next refresh (a changed mtime means another process took the lock): put it back.
+  const { atime, mtime } = fs.statSync(lockDir);
   fs.writeFileSync(path.join(lockDir, OWNER), JSON.stringify(owner) + '\n');
+  fs.utimesSync(lockDir, atime, mtime);
   // proper-lockfile removes an empty lock directory at exit; owner.json goes first.
   const onExit = () => fs.rmSync(lockDir, { recursive: true, force: true });
   process.on('exit', onExit);

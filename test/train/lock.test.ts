@@ -74,3 +74,23 @@ test('a lock whose taker has not recorded its PID yet: the next train waits for 
   await lock.release();
   assert.ok(!fs.existsSync(lockDir), 'released');
 });
+
+test('a held lock is refreshed without a warning that it was lost', async () => {
+  const { lockTrainDir } = await import('../../src/train/lock');
+  const dir = path.join(work, 'refresh');
+  const written: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    const lock = await lockTrainDir(dir, { create: true, updateMs: 1000 });
+    const lockDir = path.join(dir, 'train.lock');
+    const m0 = fs.statSync(lockDir).mtimeMs;
+    await sleep(3_500);
+    assert.ok(fs.statSync(lockDir).mtimeMs > m0, 'the lock\'s mtime was refreshed');
+    await lock.release();
+    assert.ok(!fs.existsSync(lockDir), 'released');
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.deepEqual(written.filter((w) => /lost the lock/.test(w)), []);
+});
