@@ -170,7 +170,7 @@ TrainOptions toOptions(const Napi::Value& options) {
   t.seed = static_cast<uint64_t>(r.integer("seed"));
   t.device = r.choice<Device>("device", {{"cpu", Device::Cpu}, {"cuda", Device::Cuda}});
   t.loss = r.choice<Loss>("loss", {{"seed", Loss::Seed}, {"improved-gan", Loss::ImprovedGan}});
-  t.gLoss = r.choice<GeneratorLoss>("gLoss", {{"seed", GeneratorLoss::Seed}, {"feature-matching", GeneratorLoss::FeatureMatching}, {"non-saturating", GeneratorLoss::NonSaturating}});
+  t.gLoss = r.choice<GeneratorLoss>("gLoss", {{"seed", GeneratorLoss::Seed}, {"feature-matching", GeneratorLoss::FeatureMatching}, {"feature-matching-l1", GeneratorLoss::FeatureMatchingL1}, {"non-saturating", GeneratorLoss::NonSaturating}});
   t.adamEpsilonInsideSqrt = r.choice<bool>("adamEpsilon", {{"pytorch", false}, {"official", true}});
   t.gan = r.flag("gan");
   t.fakeNorm = r.choice<FakeNorm>("fakeBatchNorm", {{"own", FakeNorm::Own}, {"real", FakeNorm::Real}});

@@ -44,8 +44,9 @@ torch::Tensor unsupervisedLoss(const torch::Tensor& unlabeledLogits, const torch
   return -0.5 * logRealProb(unlabeledLogits).mean() - 0.5 * logFakeProb(fakeLogits).mean();
 }
 
-torch::Tensor featureMatching(const torch::Tensor& realFeatures, const torch::Tensor& fakeFeatures) {
-  return (realFeatures.detach().mean(0) - fakeFeatures.mean(0)).pow(2).mean();
+torch::Tensor featureMatching(const torch::Tensor& realFeatures, const torch::Tensor& fakeFeatures, bool l1) {
+  auto d = realFeatures.detach().mean(0) - fakeFeatures.mean(0);
+  return (l1 ? d.abs() : d.pow(2)).mean();
 }
 
 torch::Tensor sLoss(const torch::Tensor& logits, const torch::Tensor& labels) {

@@ -28,8 +28,9 @@ torch::Tensor supervisedLoss(const torch::Tensor& logits, const torch::Tensor& l
 // Improved-GAN unsupervised loss: -E log D(x) - E log(1 - D(G(z))), halved as the paper's code did.
 torch::Tensor unsupervisedLoss(const torch::Tensor& unlabeledLogits, const torch::Tensor& fakeLogits);
 
-// Feature matching: squared distance between batch means of real and generated features.
-torch::Tensor featureMatching(const torch::Tensor& realFeatures, const torch::Tensor& fakeFeatures);
+// Feature matching: the mean squared (l1: absolute) difference between the batch means of real and
+// generated features (the official MNIST code squared it, its CIFAR-10 and SVHN code took |.|).
+torch::Tensor featureMatching(const torch::Tensor& realFeatures, const torch::Tensor& fakeFeatures, bool l1);
 
 // s_loss, reported only: mean Huber(one-hot, sigmoid(logits)[:, :K]).
 torch::Tensor sLoss(const torch::Tensor& logits, const torch::Tensor& labels);

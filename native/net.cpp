@@ -71,12 +71,12 @@ NetImpl::NetImpl(std::vector<LayerSpec> layers, torch::Generator gen, WeightInit
         w.uniform_(-bound, bound, gen_);
         b.uniform_(-bound, bound, gen_);
       }
+      // The official code's start: weights (directions, with weight norm) N(0, initStd), zero biases.
+      if (random && l.initStd > 0) {
+        w = torch::empty(shape).normal_(0, l.initStd, gen_);
+        b.zero_();
+      }
       if (l.weightNorm) {
-        // The official code's start: directions N(0, initStd), unit gains, zero biases.
-        if (random && l.initStd > 0) {
-          w = torch::empty(shape).normal_(0, l.initStd, gen_);
-          b.zero_();
-        }
         auto g = !random ? torch::empty({l.outC}) : l.initStd > 0 ? torch::ones({l.outC}) : normDims(l, w).flatten();  // else w itself
         p.v = holder->register_parameter("v", w);
         // A fixed gain is a buffer: saved and exported like the parameters, never optimised.

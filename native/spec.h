@@ -20,7 +20,7 @@ struct LayerSpec {
   // conv | deconv | dense: channels (features for dense), kernel, stride, padding.
   int64_t inC = 0, outC = 0, k = 1, stride = 1, pad = 0, outPad = 0;
   // Weight norm (src/model/layers.ts WeightNormed): gain trained or fixed, set by a data-dependent
-  // init or not, directions drawn N(0, initStd) when initStd > 0 (else PyTorch's default).
+  // init or not. initStd > 0: weights (directions) drawn N(0, initStd), zero biases (else PyTorch's default).
   bool weightNorm = false, trainGain = true, fromData = true;
   double initScale = 1, initStd = 0;
   bool glorot = false;  // without weight norm: Glorot-uniform weights and zero biases, not PyTorch's init
@@ -48,7 +48,8 @@ struct ModelSpec {
 };
 
 enum class Loss { Seed, ImprovedGan };
-enum class GeneratorLoss { Seed, FeatureMatching, NonSaturating };
+enum class GeneratorLoss { Seed, FeatureMatching, FeatureMatchingL1, NonSaturating };
+inline bool matchesFeatures(GeneratorLoss l) { return l == GeneratorLoss::FeatureMatching || l == GeneratorLoss::FeatureMatchingL1; }
 enum class Device { Cpu, Cuda };
 // How the discriminator normalises generated batches: with their own batch statistics (the seed's),
 // or with the statistics of the real batch beside them (as inference normalises with real data's).

@@ -285,17 +285,17 @@ Losses Trainer::generatorStep(int64_t step, const torch::Tensor& realImages) {
   Losses out;
   torch::Tensor loss;
   torch::Tensor realFeatures;
-  if (opts_.gLoss == GeneratorLoss::FeatureMatching || realStats) {
+  if (matchesFeatures(opts_.gLoss) || realStats) {
     // The real batch's features (feature matching) and batch statistics (fakeNorm Real); the
     // running statistics stay as the discriminator's updates left them.
     torch::NoGradGuard noGrad;
     Pass pass = Pass::generated().capturing(spec_.featureLayer, &realFeatures);
     trainingForward(d_, real, realStats ? pass.recording() : pass);
   }
-  if (opts_.gLoss == GeneratorLoss::FeatureMatching) {
+  if (matchesFeatures(opts_.gLoss)) {
     torch::Tensor fakeFeatures;
     trainingForward(d_, fake, fakePass.capturing(spec_.featureLayer, &fakeFeatures));
-    loss = losses::featureMatching(realFeatures, fakeFeatures);
+    loss = losses::featureMatching(realFeatures, fakeFeatures, opts_.gLoss == GeneratorLoss::FeatureMatchingL1);
   } else {
     auto fakeLogits = trainingForward(d_, fake, fakePass);
     loss = logitGeneratorLoss(fakeLogits);
@@ -321,7 +321,7 @@ Losses Trainer::evaluate(const torch::Tensor& images, const torch::Tensor& label
   torch::Tensor fakeLogits;
   if (opts_.gan) fakeLogits = d_->forward(g_->forward(sampleZ(real.size(0)).to(device_), Pass::inference()), Pass::inference());
   Losses out = discriminatorLoss(opts_, spec_.k, realLogits, y, torch::Tensor(), fakeLogits).parts;
-  if (fakeLogits.defined() && opts_.gLoss != GeneratorLoss::FeatureMatching) out["g_loss"] = logitGeneratorLoss(fakeLogits).item<double>();
+  if (fakeLogits.defined() && !matchesFeatures(opts_.gLoss)) out["g_loss"] = logitGeneratorLoss(fakeLogits).item<double>();
   out["s_loss"] = losses::sLoss(realLogits, y).item<double>();
   out["accuracy"] = losses::accuracy(realLogits, y);
   return averaged(out);

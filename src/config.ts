@@ -5,8 +5,8 @@ import type { DataFingerprint } from './data/fingerprint';
 import { DECONV_TYPES, GENERATOR_KINDS, LOSS_KINDS, MODEL_KINDS, NORM_TYPES, type DeconvType, type GeneratorKind, type LossKind, type ModelKind, type NormType } from './model/describe';
 
 /** The generator's objective: the seed's log sigmoid of the fake logit, feature matching, or the non-saturating -log D(G(z)). */
-export type GeneratorLoss = 'seed' | 'feature-matching' | 'non-saturating';
-export const GENERATOR_LOSSES: readonly GeneratorLoss[] = ['seed', 'feature-matching', 'non-saturating'];
+export type GeneratorLoss = 'seed' | 'feature-matching' | 'feature-matching-l1' | 'non-saturating';
+export const GENERATOR_LOSSES: readonly GeneratorLoss[] = ['seed', 'feature-matching', 'feature-matching-l1', 'non-saturating'];
 
 export type Device = 'cpu' | 'cuda' | 'auto';
 export const DEVICES: readonly Device[] = ['cpu', 'cuda', 'auto'];
@@ -171,7 +171,8 @@ export function modelDefaults(model: ModelKind): Partial<TrainConfig> {
   // Its generator as the official code started it (Glorot): with PyTorch's smaller init the
   // discriminator outran the generator for the first 10-20 epochs (results/cpu/README.md).
   if (model === 'paper-mnist') return { ...common, ...official, generatorInit: 'glorot', learningRateG: 3e-3, learningRateD: 3e-3 };
-  return { ...common, ...official, learningRateG: 3e-4, learningRateD: 3e-4 };
+  // The official CIFAR-10 / SVHN code matched features by their absolute difference.
+  return { ...common, ...official, gLoss: 'feature-matching-l1', learningRateG: 3e-4, learningRateD: 3e-4 };
 }
 
 export function availableCores(): number {

@@ -71,9 +71,9 @@ const CONV_INIT_STD = 0.05;
  * pre-activation scale and their gains stay there (weight_norm's default train_g=False); the
  * discriminator's and the generator's output layers train their gains and start at scale 0.1
  * (train_g=True, init_stdv=0.1); the generator's batch norms learn a shift and no scale (g=None);
- * pixels enter in [-1, 1]. The generator's dense and hidden transposed convs keep PyTorch's
- * default init (the official N(0, 0.05) is only expressed for weight-normalised layers here).
- * Without it, PyTorch's default init with trainable gains, batch norms with scale and shift, the
+ * pixels enter in [-1, 1]; the generator's dense and hidden transposed convs start N(0, 0.05) with
+ * zero biases (batch norm follows them, so their scale sets only how fast Adam's fixed-size steps
+ * turn them; PyTorch's init starts the transposed convs 5-7x smaller). Without it, PyTorch's default init with trainable gains, batch norms with scale and shift, the
  * output layers at init scale 0.1 (with --data-init) and pixels mapped to [0, 1].
  */
 export function paperConv(cfg: ModelConfig, narrow: boolean): Networks {
@@ -81,6 +81,7 @@ export function paperConv(cfg: ModelConfig, narrow: boolean): Networks {
   const [c1, c2] = narrow ? [64, 128] : [96, 192];
   const hidden = official ? { initStd: CONV_INIT_STD, trainGain: false } : {};
   const out = { initScale: OUTPUT_INIT_SCALE, ...(official ? { initStd: CONV_INIT_STD } : {}) };
+  const gHidden = official ? { initStd: CONV_INIT_STD } : {};
   // The official generator's batch norms: a learned shift, no scale; else scale and shift.
   const gNorm = (name: string, ch: number) => (official ? { ...norm(name, 'batch', ch, false), shift: true } : norm(name, 'batch', ch, true));
   const conv = (name: string, inC: number, outC: number, k: number, stride: number, pad: number): Layer[] => [
@@ -108,9 +109,9 @@ export function paperConv(cfg: ModelConfig, narrow: boolean): Networks {
 
   // 4x4x512 for 32x32 images; other sizes start at ceil(H/8) x ceil(W/8) and are resized at the end.
   const h0 = Math.ceil(cfg.h / 8), w0 = Math.ceil(cfg.w / 8);
-  const deconv = (name: string, inC: number, outC: number): Deconv => ({ op: 'deconv', name, inC, outC, k: 5, stride: 2, pad: 2, outPad: 1 });
+  const deconv = (name: string, inC: number, outC: number): Deconv => ({ op: 'deconv', name, inC, outC, k: 5, stride: 2, pad: 2, outPad: 1, ...gHidden });
   const g: Layer[] = [
-    { op: 'dense', name: 'fc', inC: cfg.nz, outC: 512 * h0 * w0 },
+    { op: 'dense', name: 'fc', inC: cfg.nz, outC: 512 * h0 * w0, ...gHidden },
     gNorm('norm0', 512 * h0 * w0),
     RELU,
     { op: 'reshape', shape: [512, h0, w0] },

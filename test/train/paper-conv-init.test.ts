@@ -56,15 +56,15 @@ test('paper-svhn --official-init: the narrow widths, N(0, 0.05) directions, fixe
   for (const l of desc.generator) if (l.op === 'norm') assert.deepEqual({ affine: l.affine, shift: l.shift }, { affine: false, shift: true }, l.name);
 });
 
-test('paper-cifar --official-init: N(0, 0.05) directions with unit gains; the data init sets every weight-normalised layer (the generator\'s output too); over 3 steps only the output layers train their gains; checkpoints keep the fixed gains', async () => {
+test('paper-cifar --official-init: N(0, 0.05) directions with unit gains, the generator\'s dense and hidden transposed convs N(0, 0.05) too; the data init sets every weight-normalised layer (the generator\'s output too); over 3 steps only the output layers train their gains; checkpoints keep the fixed gains', async () => {
   const c = config('paper-cifar');
   assert.deepEqual({ officialInit: c.officialInit, dataInit: c.dataInit, clipNorm: c.clipNorm, adamEpsilon: c.adamEpsilon }, { officialInit: true, dataInit: true, clipNorm: 0, adamEpsilon: 'official' });
   const { model: m } = buildModel(c, modelConfigFor(c, data));
   const w0 = await m.weights();
-  for (const k of ['D.conv1.v', 'D.conv7.v', 'D.nin2.v', 'D.fc_logits.v', 'G.deconv3.v'])
+  for (const k of ['D.conv1.v', 'D.conv7.v', 'D.nin2.v', 'D.fc_logits.v', 'G.fc.weight', 'G.deconv1.weight', 'G.deconv2.weight', 'G.deconv3.v'])
     assert.ok(Math.abs(std(w0[k].data) / 0.05 - 1) < 0.05, `${k}: std ${std(w0[k].data)}, expected 0.05`);
   for (const k of ['D.conv1.g', 'D.fc_logits.g', 'G.deconv3.g']) assert.ok(w0[k].data.every((v) => v === 1), `${k} starts at 1`);
-  for (const k of ['D.conv1.bias', 'D.fc_logits.bias', 'G.deconv3.bias']) assert.ok(w0[k].data.every((v) => v === 0), `${k} starts at 0`);
+  for (const k of ['D.conv1.bias', 'D.fc_logits.bias', 'G.fc.bias', 'G.deconv1.bias', 'G.deconv2.bias', 'G.deconv3.bias']) assert.ok(w0[k].data.every((v) => v === 0), `${k} starts at 0`);
   for (const n of ['norm0', 'norm1', 'norm2']) {
     assert.equal(w0[`G.${n}.weight`], undefined, `G.${n}: no scale (the official g=None)`);
     assert.ok(w0[`G.${n}.bias`].data.every((v) => v === 0), `G.${n}: a shift, from 0`);
@@ -103,4 +103,19 @@ test('paper-cifar: a checkpoint whose model description has no officialInit (wri
   assert.ok(w['G.norm0.weight'] && w['D.conv1.g'], 'batch norms with a scale; gains kept');
   const images = batchAt(0, 16).images;
   assert.deepEqual(await ck.model.classify(images, 16, true), await m.classify(images, 16, true));
+});
+
+test('paper-cifar matches features by their mean absolute difference by default (the official CIFAR-10 code\'s), the squared one on request', async () => {
+  const l1 = config('paper-cifar');
+  assert.equal(l1.gLoss, 'feature-matching-l1');
+  // Same seed, weights and batches: both generator updates see the same feature difference d, so
+  // the losses are mean |d| and mean d^2, with mean |d|^2 <= mean d^2 (Cauchy-Schwarz).
+  const gLoss = async (c: TrainConfig) => {
+    const { model: m } = buildModel(c, modelConfigFor(c, data));
+    await m.initFromData(batchAt(0, INIT_N));
+    return (await m.step(0, stepBatches(0))).g_loss!;
+  };
+  const [abs, sq] = [await gLoss(l1), await gLoss(config('paper-cifar', { gLoss: 'feature-matching' }))];
+  assert.ok(abs > 0 && sq > 0 && abs !== sq, `l1 ${abs}, squared ${sq}`);
+  assert.ok(abs * abs <= sq * (1 + 1e-5), `mean |d| = ${abs}, mean d^2 = ${sq}`);
 });
