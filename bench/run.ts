@@ -75,7 +75,7 @@ function memory(): void {
   const dir = fs.mkdtempSync('/tmp/ssgan-bench-mem-');
   const r = ssgan(['train', '--dataset', 'MNIST', '--max-training-steps', '300', '--output-save-step', '300', '--train-dir', dir], { quiet: true });
   console.log('memory: ssgan train --dataset MNIST at the defaults, 300 steps (the loop allocates nothing that grows)');
-  figure('peak RSS', r.peakRssMb, 'MB', 'target < 2048');
+  figure('peak RSS', r.peakRssMb, 'MB');
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
@@ -92,7 +92,7 @@ function accuracy(steps: number): string {
   const t = ssgan(['train', '--dataset', 'MNIST', '--max-training-steps', String(steps), '--train-dir', dir]);
   const e = JSON.parse(ssgan(['eval', '--dataset', 'MNIST', '--checkpoint', dir, '--json'], { quiet: true }).stdout);
   console.log(`accuracy: ssgan train --dataset MNIST (defaults) for ${steps} steps, then ssgan eval (onnxruntime) on the 10,000 test digits`);
-  figure('test accuracy', e.accuracy * 100, '%', steps >= 15000 ? 'target >= 98.4%' : 'target >= 97.8% at 5,000 steps');
+  figure('test accuracy', e.accuracy * 100, '%');
   figure('training wall time', t.seconds, 's', `${((t.seconds / steps) * 1000).toFixed(0)} ms/step incl. logging and checkpoints`);
   figure('peak RSS', t.peakRssMb, 'MB');
   return dir;
@@ -105,7 +105,7 @@ function evalSpeed(ckpt?: string): void {
   console.log(`eval: MNIST test set (10,000 digits), ${e.checkpoint}, step ${e.step}`);
   for (const b of e.backends) figure(`${b.backend} throughput`, b.imagesPerSecond, 'images/s');
   const [onnx, torch] = ['onnx', 'torch'].map((n) => e.backends.find((b: { backend: string }) => b.backend === n));
-  figure('ratio onnx / torch', onnx.imagesPerSecond / torch.imagesPerSecond, 'x', 'target >= 1.0');
+  figure('ratio onnx / torch', onnx.imagesPerSecond / torch.imagesPerSecond, 'x');
   figure('ONNX accuracy', e.accuracy * 100, '%');
   figure('labels that differ between backends', e.disagreements?.count ?? 0);
 }
@@ -119,7 +119,7 @@ function ssl(epochs: number, labelSeed: number, seed: number, decayStart?: numbe
   console.log(`ssl: paper-mnist, 100 labels (label seed ${labelSeed}, seed ${seed}${decay.length ? `, lr decay from epoch ${decayStart}` : ''}), ${epochs} epochs of 600 steps, one thread`);
   const lines = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.split === 'test-full');
   for (const r of lines) if ([1, 5, 10, 20, 30, 50, 60, 80, 100].includes(r.step / 600) || r === lines[lines.length - 1]) figure(`epoch ${r.step / 600} test errors`, r.errors, 'of 10000');
-  figure('best test errors', Math.min(...lines.map((r) => r.errors)), 'of 10000', 'target <= 150 within 100 epochs');
+  figure('best test errors', Math.min(...lines.map((r) => r.errors)), 'of 10000');
   figure('wall time', t.seconds / 60, 'min', `${(t.seconds / epochs).toFixed(1)} s/epoch`);
 }
 

@@ -50,7 +50,7 @@ export function scoreBench(ensureMnist: () => void, checkpoint?: string): void {
   if (!fs.existsSync(path.join(judgeDir, 'judge.json'))) ssgan(['score', '--dataset', 'MNIST', '--train-judge'], { quiet: true });
   const judge = JSON.parse(fs.readFileSync(path.join(judgeDir, 'judge.json'), 'utf8'));
   console.log(`score: ssgan score --checkpoint ${path.relative(ROOT, ck)} (10,000 samples) against MNIST's 10,000 test digits`);
-  figure('judge test accuracy', judge.testAccuracy * 100, '%', `onnxruntime, ${judge.testExamples} test digits; target >= 98.5%`);
+  figure('judge test accuracy', judge.testAccuracy * 100, '%', `onnxruntime, ${judge.testExamples} test digits`);
   figure('judge training time', judge.trainSeconds, 's', `${judge.steps} supervised steps of ${judge.batchSize}`);
   // Cold: without the cached test-split features and floor.
   for (const f of fs.readdirSync(judgeDir)) if (f.startsWith('reference-')) fs.rmSync(path.join(judgeDir, f));
@@ -59,7 +59,7 @@ export function scoreBench(ensureMnist: () => void, checkpoint?: string): void {
   const r = JSON.parse(warm.stdout) as { samples: Scores; floor: Scores; source: { step: number } };
   const cores = os.availableParallelism();
   figure('scoring time, cold', cold.wall, 's', `${cold.cpu.toFixed(1)} CPU s; test-split features and floor computed, then cached; load average ${cold.load.toFixed(1)} on ${cores} cores`);
-  figure('scoring time, warm', warm.wall, 's', `${warm.cpu.toFixed(1)} CPU s; load average ${warm.load.toFixed(1)} on ${cores} cores; target < 30 s end to end`);
+  figure('scoring time, warm', warm.wall, 's', `${warm.cpu.toFixed(1)} CPU s; load average ${warm.load.toFixed(1)} on ${cores} cores`);
   figure('peak RSS', warm.peakRssMb, 'MB');
   scores(`generator (step ${r.source.step})`, r.samples);
   scores('real-data floor (10,000 training digits)', r.floor);

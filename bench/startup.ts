@@ -3,7 +3,7 @@
  * (`bin/ssgan ...` in a child process, from exec to exit): `ssgan --help`, `ssgan sample --n 64`
  * (a PNG grid from a checkpoint, libtorch) and `ssgan eval` on MNIST's 10,000 test digits
  * (onnxruntime, the checkpoint's classifier exported on the fly). One warm-up round, then ROUNDS
- * (5) interleaved rounds: the median wall time and its range beside the targets, the median CPU
+ * (5) interleaved rounds: the median wall time and its range, the median CPU
  * time (user + system: less sensitive than wall time to other work on the machine) and the load.
  * Without CHECKPOINT: train_dir/bench-startup-MNIST-20, a 20-step run trained once (the seed model
  * at the defaults: its size, not its accuracy, is what these commands pay for).
@@ -53,10 +53,10 @@ export function startupBench(ensureMnist: () => void, checkpoint?: string, round
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ssgan-bench-startup-'));
   const out = path.join(tmp, 'samples.png');
   const timeFile = path.join(tmp, 'time');
-  const commands: { name: string; args: string[]; target: number }[] = [
-    { name: 'ssgan --help', args: ['--help'], target: 0.3 },
-    { name: 'ssgan sample --n 64', args: ['sample', '--checkpoint', ck, '--out', out, '--n', '64'], target: 2 },
-    { name: 'ssgan eval (MNIST, 10,000 digits)', args: ['eval', '--checkpoint', ck, '--dataset', 'MNIST'], target: 3 },
+  const commands: { name: string; args: string[] }[] = [
+    { name: 'ssgan --help', args: ['--help'] },
+    { name: 'ssgan sample --n 64', args: ['sample', '--checkpoint', ck, '--out', out, '--n', '64'] },
+    { name: 'ssgan eval (MNIST, 10,000 digits)', args: ['eval', '--checkpoint', ck, '--dataset', 'MNIST'] },
   ];
   for (const c of commands) timed(c.args, timeFile); // warm-up: page cache, nothing measured
   const times = commands.map(() => [] as { wall: number; cpu: number }[]);
@@ -68,6 +68,6 @@ export function startupBench(ensureMnist: () => void, checkpoint?: string, round
   commands.forEach((c, i) => {
     const wall = times[i].map((t) => t.wall);
     const m = median(wall);
-    figure(c.name, m, 's', `range ${Math.min(...wall).toFixed(2)}-${Math.max(...wall).toFixed(2)}, CPU ${median(times[i].map((t) => t.cpu)).toFixed(2)} s; target < ${c.target} s${m < c.target ? '' : ' (missed)'}`);
+    figure(c.name, m, 's', `range ${Math.min(...wall).toFixed(2)}-${Math.max(...wall).toFixed(2)}, CPU ${median(times[i].map((t) => t.cpu)).toFixed(2)} s`);
   });
 }
