@@ -6,8 +6,9 @@
  *   eval [CKPT]        MNIST test-set throughput, onnxruntime vs libtorch, and the ONNX accuracy
  *   accuracy [STEPS]   ssgan train --dataset MNIST for STEPS (5000) steps, then ssgan eval
  *   ssl [EPOCHS] [LABEL_SEED] [SEED] [DECAY_START]
- *                      paper-mnist, 100 labels, Improved-GAN + feature matching, one thread (two can
- *                      run side by side): test errors by epoch; DECAY_START = --lr-decay-start
+ *                      paper-mnist at its defaults, 100 labels, one thread (two can run side by
+ *                      side): test errors by epoch; DECAY_START = --lr-decay-start; an interrupted
+ *                      run goes on from its train dir's newest checkpoint
  *   cifar [STEPS]      import CIFAR-10 (JPEG), train STEPS (2000) steps, evaluate; paper-cifar s/epoch
  *   generator [STEPS] [TRAIN FLAGS...]
  *                      ssgan train --dataset MNIST at the defaults (plus TRAIN FLAGS) for STEPS (5000),
@@ -114,8 +115,9 @@ function ssl(epochs: number, labelSeed: number, seed: number, decayStart?: numbe
   ensureMnist();
   const decay = decayStart === undefined ? [] : ['--lr-decay-start', String(decayStart)];
   const dir = path.join(ROOT, 'train_dir', `bench-ssl-mnist-labels${labelSeed}-seed${seed}${decay.length ? `-decay${decayStart}` : ''}`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  const t = ssgan(['train', '--dataset', 'MNIST', '--model', 'paper-mnist', '--loss', 'improved-gan', '--g-loss', 'feature-matching', '--num-labeled', '100', '--label-seed', String(labelSeed), '--seed', String(seed), '--max-epochs', String(epochs), ...decay, '--threads', '1', '--output-save-step', '600', '--log-step', '600', '--test-sample-step', '600', '--train-dir', dir]);
+  // An interrupted run (Ctrl-C, a lost machine session) goes on from its newest checkpoint.
+  const resume = fs.existsSync(dir) && fs.readdirSync(dir).some((f) => /^model-\d+$/.test(f));
+  const t = ssgan(['train', '--dataset', 'MNIST', '--model', 'paper-mnist', '--num-labeled', '100', '--label-seed', String(labelSeed), '--seed', String(seed), '--max-epochs', String(epochs), ...decay, '--threads', '1', '--output-save-step', '600', '--log-step', '600', '--test-sample-step', '600', resume ? '--checkpoint' : '--train-dir', dir]);
   console.log(`ssl: paper-mnist, 100 labels (label seed ${labelSeed}, seed ${seed}${decay.length ? `, lr decay from epoch ${decayStart}` : ''}), ${epochs} epochs of 600 steps, one thread`);
   const lines = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.split === 'test-full');
   for (const r of lines) if ([1, 5, 10, 20, 30, 50, 60, 80, 100].includes(r.step / 600) || r === lines[lines.length - 1]) figure(`epoch ${r.step / 600} test errors`, r.errors, 'of 10000');
