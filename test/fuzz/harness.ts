@@ -363,15 +363,6 @@ export class Sandbox {
   }
 }
 
-/**
- * Runs `fn` with a sandbox of its own, closed after: memory checks of a single case need a child
- * whose peak has not been raised by earlier cases.
- */
-export async function withFreshSandbox<T>(opts: ConstructorParameters<typeof Sandbox>[0], fn: (s: Sandbox) => Promise<T>): Promise<T> {
-  const s = new Sandbox(opts);
-  try { return await fn(s); } finally { s.close(); }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The rule every case is held to
 
@@ -461,4 +452,3 @@ export async function fuzz<C>(spec: FuzzSpec<C>): Promise<Stats> {
   return stats;
 }
 
-export const gib = (n: number): number => n * 1024 * MIB;
