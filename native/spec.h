@@ -20,7 +20,8 @@ struct LayerSpec {
   // conv | deconv | dense: channels (features for dense), kernel, stride, padding.
   int64_t inC = 0, outC = 0, k = 1, stride = 1, pad = 0, outPad = 0;
   // Weight norm (src/model/layers.ts WeightNormed): gain trained or fixed, set by a data-dependent
-  // init or not. initStd > 0: weights (directions) drawn N(0, initStd), zero biases (else PyTorch's default).
+  // init or not. initStd > 0: weights (directions) drawn N(0, initStd), zero biases (else
+  // PyTorch's default), with or without weight norm.
   bool weightNorm = false, trainGain = true, fromData = true;
   double initScale = 1, initStd = 0;
   bool glorot = false;  // without weight norm: Glorot-uniform weights and zero biases, not PyTorch's init

@@ -40,9 +40,10 @@ export interface Norm { op: 'norm'; name: string; kind: 'batch' | 'instance'; ch
  * did: on a first batch, each such layer's gain and bias are set so its pre-activations have mean
  * 0 and standard deviation `initScale` (default 1) per output channel; `fromData: false` leaves a
  * layer out of it. `initStd` starts the weights (directions, with unit gains) N(0, initStd) and the
- * biases at zero (the official code's; else PyTorch's default init), with or without weight norm. `trainGain: false` keeps the gain where the
- * init put it (the official MNIST code trained gains only on the output layer). `glorot` starts a
- * layer without weight norm Glorot-uniform with zero biases (Lasagne's default) instead of PyTorch's.
+ * biases at zero, with or without weight norm (the official code's; else PyTorch's default init).
+ * `trainGain: false` keeps the gain where the init put it (the official MNIST code trained gains
+ * only on the output layer). `glorot` starts a layer without weight norm Glorot-uniform with zero
+ * biases (Lasagne's default) instead of PyTorch's.
  */
 export interface WeightNormed { weightNorm?: boolean; initScale?: number; initStd?: number; trainGain?: boolean; fromData?: boolean; glorot?: boolean }
 

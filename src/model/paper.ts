@@ -73,8 +73,9 @@ const CONV_INIT_STD = 0.05;
  * (train_g=True, init_stdv=0.1); the generator's batch norms learn a shift and no scale (g=None);
  * pixels enter in [-1, 1]; the generator's dense and hidden transposed convs start N(0, 0.05) with
  * zero biases (batch norm follows them, so their scale sets only how fast Adam's fixed-size steps
- * turn them; PyTorch's init starts the transposed convs 5-7x smaller). Without it, PyTorch's default init with trainable gains, batch norms with scale and shift, the
- * output layers at init scale 0.1 (with --data-init) and pixels mapped to [0, 1].
+ * turn them; PyTorch's init starts the transposed convs 5-7x smaller). Without it, PyTorch's
+ * default init with trainable gains, batch norms with scale and shift, the output layers at init
+ * scale 0.1 (with --data-init) and pixels mapped to [0, 1].
  */
 export function paperConv(cfg: ModelConfig, narrow: boolean): Networks {
   const official = cfg.officialInit === true;

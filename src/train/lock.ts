@@ -20,7 +20,7 @@ const OWNERLESS_GRACE_MS = 10_000;
 const OWNER_POLL_MS = 100;
 /** proper-lockfile's own staleness takeover is left out (a day): liveness is judged by PID. */
 const STALE_MS = 24 * 3600_000;
-/** How often proper-lockfile refreshes the lock's mtime. */
+/** How often proper-lockfile refreshes the lock's mtime (`updateMs` overrides it, for tests). */
 const UPDATE_MS = 60_000;
 
 interface Owner { pid: number; host: string; start?: string; since: string }
